@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them all (see bench/__main__.py)."""

@@ -1,0 +1,96 @@
+"""The project's Kafka topics: names, partition counts, configs, and explicit creation.
+
+Tansu auto-creates topics with one partition, so every topic is created explicitly.
+`create_topics(brokers, prefix)` is reused by tests for a private, uniquely prefixed set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+REPORTS = "sosialpuls.indicator-reports.v1"
+DLQ = "sosialpuls.indicator-reports.v1.dlq"
+SCORECARDS = "sosialpuls.scorecard-updates.v1"
+ANNUAL = "sosialpuls.annual-reconciled.v1"
+
+_TOPIC_EXISTS = 36
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic as the project needs it."""
+
+    name: str
+    partitions: int
+    configs: tuple[tuple[str, str], ...] = ()
+
+
+TOPIC_SPECS: tuple[TopicSpec, ...] = (
+    TopicSpec(REPORTS, 4),
+    TopicSpec(DLQ, 1),
+    TopicSpec(SCORECARDS, 4, (("cleanup.policy", "compact"),)),
+    TopicSpec(ANNUAL, 1, (("cleanup.policy", "compact"),)),
+)
+
+
+@dataclass(frozen=True)
+class TopicSet:
+    """The four topic names of one stack (or of one test, when prefixed)."""
+
+    reports: str
+    dlq: str
+    scorecards: str
+    annual: str
+
+    @classmethod
+    def with_prefix(cls, prefix: str = "") -> TopicSet:
+        """The standard names with `prefix` in front (empty prefix: the real names)."""
+        return cls(
+            reports=prefix + REPORTS,
+            dlq=prefix + DLQ,
+            scorecards=prefix + SCORECARDS,
+            annual=prefix + ANNUAL,
+        )
+
+    def names(self) -> list[str]:
+        return [self.reports, self.dlq, self.scorecards, self.annual]
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused to create a topic."""
+
+
+async def create_topics(brokers: str, prefix: str = "") -> TopicSet:
+    """Create the four topics (idempotent: existing topics are left as they are)."""
+    topic_set = TopicSet.with_prefix(prefix)
+    new_topics = [
+        NewTopic(
+            prefix + spec.name,
+            num_partitions=spec.partitions,
+            replication_factor=1,
+            topic_configs=dict(spec.configs),
+        )
+        for spec in TOPIC_SPECS
+    ]
+    admin = AIOKafkaAdminClient(bootstrap_servers=brokers)
+    await admin.start()
+    try:
+        response = await admin.create_topics(new_topics)
+    finally:
+        await admin.close()
+    for topic, code, message in response.topic_errors:
+        if code not in (0, _TOPIC_EXISTS):
+            raise TopicCreationError(f"cannot create topic {topic}: error {code} {message}")
+    return topic_set
+
+
+async def delete_topics(brokers: str, topic_set: TopicSet) -> None:
+    """Delete the topics of `topic_set` (used to clean up after a test)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=brokers)
+    await admin.start()
+    try:
+        await admin.delete_topics(topic_set.names())
+    finally:
+        await admin.close()

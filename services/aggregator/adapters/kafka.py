@@ -1,0 +1,83 @@
+"""``KafkaPublisher``: the handler's ``Publisher`` on an aiokafka producer.
+
+DLQ records carry Kafka Connect style headers (reason, message, origin_topic,
+origin_partition, origin_offset); scorecard updates are keyed ``<level>:<code>:<period>``
+with the current aggregate as JSON (a tombstone when a rollup disappears).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from services.aggregator.handlers import DeadLetter
+from services.storage.queries import INDICATOR_COLUMNS, RollupRow, period_text
+
+
+def dlq_headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
+    """The DLQ headers of one rejected record."""
+    topic, partition, offset = letter.origin
+    headers = [
+        ("reason", letter.reason.encode()),
+        ("message", letter.message.encode()),
+        ("origin_topic", topic.encode()),
+        ("origin_partition", str(partition).encode()),
+        ("origin_offset", str(offset).encode()),
+    ]
+    if letter.event_id:
+        headers.append(("event_id", letter.event_id.encode()))
+    return headers
+
+
+def scorecard_key(row: RollupRow) -> bytes:
+    """``municipality:0301:2025-03``."""
+    return f"{row.level}:{row.code}:{period_text(row.period)}".encode()
+
+
+def scorecard_value(row: RollupRow) -> bytes | None:
+    """The aggregate as JSON; None (a tombstone) for a removed rollup."""
+    if row.values is None:
+        return None
+    body: dict[str, Any] = {
+        "level": row.level,
+        "code": row.code,
+        "period": period_text(row.period),
+        "indicators": dict(zip(INDICATOR_COLUMNS, row.values, strict=True)),
+        "members_reported": row.members_reported,
+        "members_expected": row.members_expected,
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+class KafkaPublisher:
+    """Sends dead letters and scorecard updates, and waits for the broker's acks."""
+
+    def __init__(self, producer: AIOKafkaProducer, dlq_topic: str, scorecard_topic: str) -> None:
+        self._producer = producer
+        self._dlq = dlq_topic
+        self._scorecards = scorecard_topic
+
+    async def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        futures = [
+            await self._producer.send(
+                self._dlq,
+                value=b"" if lt.payload is None else lt.payload,
+                key=lt.key,
+                headers=dlq_headers(lt),
+            )
+            for lt in letters
+        ]
+        await asyncio.gather(*futures)
+
+    async def scorecard_updates(self, rollups: Sequence[RollupRow]) -> None:
+        futures = [
+            await self._producer.send(
+                self._scorecards, value=scorecard_value(r), key=scorecard_key(r)
+            )
+            for r in rollups
+        ]
+        await asyncio.gather(*futures)

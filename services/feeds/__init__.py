@@ -1,0 +1,1 @@
+"""Feed API, dashboard, exports and the sharing rules."""

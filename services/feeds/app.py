@@ -1,0 +1,158 @@
+"""The feeds service's HTTP entrypoint: ``uvicorn services.feeds.app:app``.
+
+``create_app(settings)`` builds the app: keys, registry and the audit log are loaded then;
+the PostgreSQL pool is opened on first use (so the service is alive before the database).
+``app`` is built from the environment the first time it is looked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
+
+from contracts.registry import Registry
+from services.auth.audit import AuditLog
+from services.auth.tokens import TokenVerifier
+from services.feeds import queries
+from services.feeds.config import FeedsSettings
+from services.feeds.handlers import Feeds
+from services.feeds.names import Names
+from services.feeds.routers import data, live
+from services.feeds.routers.access import Refused
+
+STATIC = Path(__file__).parent / "static"
+
+
+class Database:
+    """An asyncpg pool opened on first use and closed with the app."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+
+    async def pool(self) -> asyncpg.Pool:
+        async with self._lock:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=5)
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+def create_app(
+    settings: FeedsSettings | None = None,
+    *,
+    registry: Registry | None = None,
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """The feed API, the dashboard and the internal endpoints."""
+    settings = settings or FeedsSettings()
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.close()
+
+    app = FastAPI(
+        title="sosialpuls feeds",
+        version="1.0",
+        description="Monthly social-assistance indicators: feeds, exports and dashboard.",
+        lifespan=lifespan,
+    )
+    metrics = CollectorRegistry()
+    app.state.settings = settings
+    app.state.database = database
+    app.state.feeds = Feeds(Names(registry or Registry.load()))
+    app.state.verifier = verifier or TokenVerifier.from_file(
+        settings.public_key_path, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    app.state.audit = AuditLog(settings.audit_log_path)
+    app.state.requests = Counter(
+        "sosialpuls_feed_requests",
+        "Feed requests by endpoint and decision",
+        ["endpoint", "decision"],
+        registry=metrics,
+    )
+
+    coverage = Gauge(
+        "sosialpuls_coverage_ratio",
+        "Units reported / units expected in the latest period, per level",
+        ["level"],
+        registry=metrics,
+    )
+
+    async def measure_coverage() -> None:
+        """Refresh the coverage gauge at scrape time (left as it was if PostgreSQL is away)."""
+        try:
+            pool = await asyncio.wait_for(database.pool(), timeout=2)
+            async with pool.acquire() as con:
+                period = await queries.latest_period(con)
+                rows = [] if period is None else await queries.coverage(con, period)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return
+        for row in rows:
+            coverage.labels(row["level"]).set(float(row["coverage"]))
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(
+            {"error": exc.code, "message": exc.message}, status_code=exc.status, headers=headers
+        )
+
+    app.include_router(data.router)
+    app.include_router(live.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/internal/isAlive", tags=["internal"])
+    async def is_alive() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/internal/isReady", tags=["internal"])
+    async def is_ready() -> JSONResponse:
+        try:
+            pool = await asyncio.wait_for(database.pool(), timeout=3)
+            async with pool.acquire() as con:
+                await con.fetchval("SELECT 1 FROM rollup_month LIMIT 1")
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["internal"], response_class=Response)
+    async def prometheus_metrics() -> Response:
+        await measure_coverage()
+        return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``app``: built from the environment on first lookup (what uvicorn does)."""
+    if name == "app":
+        built = create_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)

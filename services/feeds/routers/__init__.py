@@ -1,0 +1,1 @@
+"""FastAPI routers of the feeds service: parse, authorise, call a handler, answer."""

@@ -1,0 +1,163 @@
+"""Feed endpoints: unit indicators, scorecards, coverage, anomalies and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from services.feeds import queries
+from services.feeds.figures import INDICATORS, periods_between, shift
+from services.feeds.handlers import ANCESTORS, LEVELS, Feeds, NotFound
+from services.feeds.jsonstat import build_csv, build_dataset
+from services.feeds.routers.access import Authorised, Refused, connection, period_param
+
+router = APIRouter(prefix="/v1", tags=["feeds"])
+PeriodQuery = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+
+
+def _feeds(request: Request) -> Feeds:
+    feeds: Feeds = request.app.state.feeds
+    return feeds
+
+
+def _range(
+    request: Request, first: str | None, last: str | None, latest: str | None
+) -> tuple[str, str]:
+    max_months: int = request.app.state.settings.max_months
+    last = period_param(last, "to") if last else latest
+    if last is None:
+        raise Refused(404, "no_data", "no figures have been reported yet")
+    first = period_param(first, "from") if first else shift(last, -11)
+    if first > last:
+        raise Refused(400, "bad_range", f"from {first} is after to {last}")
+    if len(periods_between(first, last)) > max_months:
+        raise Refused(400, "range_too_long", f"at most {max_months} months per request")
+    return first, last
+
+
+@router.get("/units/{unit_type}/{code}/indicators")
+async def unit_indicators(
+    request: Request,
+    who: Authorised,
+    unit_type: str,
+    code: str,
+    first: str | None = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$"),
+    last: str | None = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$"),
+) -> dict[str, Any]:
+    """Per month: the six indicators, year to date, rolling 12 months, changes, rates per
+    1000 inhabitants, status, revision and report time (suppressed unless it is yours)."""
+    resource = f"{unit_type}:{code}"
+    if unit_type not in LEVELS:
+        who.deny(resource, "unknown_type")
+        raise Refused(404, "unknown_type", f"unit type must be one of {', '.join(LEVELS)}")
+    access = who.access(unit_type, code)
+    async with connection(request) as con:
+        first, last = _range(request, first, last, await queries.latest_period(con))
+        try:
+            answer = await _feeds(request).unit_indicators(
+                con, unit_type, code, first, last, not access.suppressed, who.unsuppressed
+            )
+        except NotFound as exc:
+            who.permit(resource, count=0)
+            raise Refused(404, "not_found", str(exc)) from exc
+    who.permit(resource, count=len(answer["months"]))
+    return answer
+
+
+@router.get("/scorecards/{office}")
+async def scorecard(
+    request: Request, who: Authorised, office: str, period: str | None = PeriodQuery
+) -> dict[str, Any]:
+    """A NAV office's month beside its county, KOSTRA group and the nation, with rates."""
+    resource = f"nav_office:{office}"
+    access = who.access("nav_office", office)
+    async with connection(request) as con:
+        period = period or await queries.latest_period(con)
+        if period is None:
+            who.permit(resource, count=0)
+            raise Refused(404, "no_data", "no figures have been reported yet")
+        try:
+            answer = await _feeds(request).scorecard(
+                con, office, period, not access.suppressed, who.unsuppressed
+            )
+        except NotFound as exc:
+            who.permit(resource, count=0)
+            raise Refused(404, "not_found", str(exc)) from exc
+    who.permit(resource, count=1)
+    return answer
+
+
+@router.get("/coverage")
+async def coverage(
+    request: Request, who: Authorised, period: str | None = PeriodQuery
+) -> dict[str, Any]:
+    """Expected, reported and missing units per level, and late reports."""
+    async with connection(request) as con:
+        period = period or await queries.latest_period(con)
+        if period is None:
+            who.permit("coverage", count=0)
+            raise Refused(404, "no_data", "no figures have been reported yet")
+        answer = await _feeds(request).coverage(con, period)
+    who.permit(f"coverage:{period}", count=len(answer["levels"]))
+    return answer
+
+
+@router.get("/anomalies")
+async def anomalies(
+    request: Request, who: Authorised, period: str | None = PeriodQuery
+) -> dict[str, Any]:
+    """Municipalities whose figures look wrong in the month."""
+    async with connection(request) as con:
+        period = period or await queries.latest_period(con)
+        if period is None:
+            who.permit("anomalies", count=0)
+            raise Refused(404, "no_data", "no figures have been reported yet")
+        answer = await _feeds(request).anomalies(con, period)
+    who.permit(f"anomalies:{period}", count=len(answer["anomalies"]))
+    return answer
+
+
+async def _table(
+    request: Request, who: Authorised, level: str, first: str | None, last: str | None
+) -> Any:
+    if level not in ANCESTORS:
+        who.deny(f"export:{level}", "unknown_level")
+        raise Refused(400, "unknown_level", f"level must be one of {', '.join(ANCESTORS)}")
+    settings = request.app.state.settings
+    async with connection(request) as con:
+        first, last = _range(request, first, last, await queries.latest_period(con))
+        table = await _feeds(request).table(
+            con, level, first, last, who.unsuppressed, settings.max_rows
+        )
+    who.permit(f"export:{level}:{first}..{last}", count=len(table.units))
+    return table
+
+
+@router.get("/export/jsonstat")
+async def export_jsonstat(
+    request: Request,
+    who: Authorised,
+    level: str = "county",
+    first: str | None = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$"),
+    last: str | None = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$"),
+) -> JSONResponse:
+    """A JSON-stat 2.0 dataset of ``level`` and its ancestors (suppressed cells ``":"``)."""
+    t = await _table(request, who, level, first, last)
+    dataset = build_dataset(t.cells, t.units, t.periods, INDICATORS, t.names)
+    return JSONResponse(dataset, media_type="application/json")
+
+
+@router.get("/export/csv")
+async def export_csv(
+    request: Request,
+    who: Authorised,
+    level: str = "county",
+    first: str | None = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$"),
+    last: str | None = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$"),
+) -> Response:
+    """The same table as ``;``-separated CSV with codes and names."""
+    t = await _table(request, who, level, first, last)
+    text = build_csv(t.cells, t.units, t.periods, INDICATORS, t.names)
+    return Response(text, media_type="text/csv; charset=utf-8")

@@ -1,0 +1,365 @@
+// Sosialpuls monitoring dashboard: vanilla JS, SVG charts, live updates from /v1/stream.
+"use strict";
+
+const INDICATORS = {
+  recipients: "Mottakere",
+  recipients_with_children: "Med forsørgeransvar for barn",
+  recipients_main_livelihood: "Sosialhjelp som hovedinntekt",
+  recipients_under_30: "Under 30 år",
+  kroner_paid: "Utbetalt (kr)",
+  qp_participants: "Deltakere i KVP",
+};
+const MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"];
+const SVG = "http://www.w3.org/2000/svg";
+const fmt = new Intl.NumberFormat("nb-NO", { maximumFractionDigits: 1 });
+const state = { token: null, period: null, counties: null, municipalities: null, geo: null };
+
+function $(id) { return document.getElementById(id); }
+
+function shift(period, months) {
+  const [y, m] = period.split("-").map(Number);
+  const i = y * 12 + (m - 1) + months;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
+}
+
+function monthLabel(period) {
+  const [y, m] = period.split("-").map(Number);
+  return `${MONTHS[m - 1]} ${y}`;
+}
+
+function show(value, status) {
+  if (value === null || value === undefined) return status || "..";
+  return fmt.format(value);
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (response.status === 401 || response.status === 403) {
+    sessionStorage.removeItem("sosialpuls-token");
+    throw new Error(`ingen tilgang (${response.status})`);
+  }
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+}
+
+// --- JSON-stat -----------------------------------------------------------------------------
+
+function readDataset(ds) {
+  const units = Object.keys(ds.dimension.unit.category.index);
+  const times = Object.keys(ds.dimension.time.category.index);
+  const inds = Object.keys(ds.dimension.indicator.category.index);
+  const status = ds.status || {};
+  const get = (unit, time, ind) => {
+    const u = ds.dimension.unit.category.index[unit];
+    const t = ds.dimension.time.category.index[time];
+    const i = ds.dimension.indicator.category.index[ind];
+    if (u === undefined || t === undefined || i === undefined) return { value: null, status: ".." };
+    const idx = (u * times.length + t) * inds.length + i;
+    return { value: ds.value[idx], status: status[String(idx)] || null };
+  };
+  return { units, times, labels: ds.dimension.unit.category.label, get };
+}
+
+// --- tables and charts ---------------------------------------------------------------------
+
+function fillTable(table, head, rows) {
+  table.replaceChildren();
+  const thead = table.createTHead().insertRow();
+  for (const h of head) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    thead.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = cell;
+  }
+  return body;
+}
+
+function el(name, attrs, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function lineChart(svg, labels, series) {
+  const W = 560, H = 260, L = 70, B = 30, T = 10;
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("width", W);
+  svg.setAttribute("height", H);
+  svg.replaceChildren();
+  const values = series.flatMap((s) => s.values).filter((v) => v !== null && v !== undefined);
+  const max = values.length ? Math.max(...values) * 1.1 || 1 : 1;
+  const x = (i) => L + (i * (W - L - 10)) / Math.max(1, labels.length - 1);
+  const y = (v) => H - B - ((H - B - T) * v) / max;
+  el("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: "#999" }, svg);
+  for (let k = 0; k <= 4; k++) {
+    const v = (max * k) / 4;
+    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 10 }, svg).textContent = fmt.format(v);
+  }
+  labels.forEach((label, i) => {
+    el("text", { x: x(i), y: H - 10, "text-anchor": "middle", "font-size": 10 }, svg).textContent = label;
+  });
+  for (const s of series) {
+    let d = "";
+    s.values.forEach((v, i) => {
+      if (v === null || v === undefined) return;
+      d += `${d ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    });
+    if (d) el("path", { d, fill: "none", stroke: s.colour, "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);
+  }
+  series.forEach((s, k) => {
+    el("rect", { x: L + 10 + k * 140, y: T, width: 12, height: 3, fill: s.colour }, svg);
+    el("text", { x: L + 26 + k * 140, y: T + 5, "font-size": 11 }, svg).textContent = s.label;
+  });
+}
+
+// --- sections ------------------------------------------------------------------------------
+
+function renderNational() {
+  const data = state.counties;
+  const dl = $("national");
+  dl.replaceChildren();
+  for (const [ind, label] of Object.entries(INDICATORS)) {
+    const cell = data.get("nation:0", state.period, ind);
+    const box = document.createElement("div");
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.id = `nat-${ind}`;
+    dd.dataset.value = cell.value === null ? "" : String(cell.value);
+    dd.textContent = show(cell.value, cell.status);
+    box.append(dt, dd);
+    dl.appendChild(box);
+  }
+}
+
+function renderTrend() {
+  const data = state.counties;
+  const ind = $("indicator").value;
+  const area = $("area").value || "nation:0";
+  const months = Array.from({ length: 12 }, (_, i) => shift(state.period, i - 11));
+  const now = months.map((p) => data.get(area, p, ind));
+  const before = months.map((p) => data.get(area, shift(p, -12), ind));
+  const name = data.labels[area] || area;
+  lineChart($("trend-chart"), months.map(monthLabel), [
+    { label: "Siste 12 måneder", colour: "#0b3d5c", values: now.map((c) => c.value) },
+    { label: "Året før", colour: "#c77700", dash: "4 3", values: before.map((c) => c.value) },
+  ]);
+  $("trend-caption").textContent = `${INDICATORS[ind]}, ${name}, per måned, med året før`;
+  fillTable($("trend-table"), ["Måned", "Verdi", "Året før"],
+    months.map((p, i) => [monthLabel(p), show(now[i].value, now[i].status), show(before[i].value, before[i].status)]));
+}
+
+function project(lon, lat) {
+  return [(lon - 4) * 30 * Math.cos((65 * Math.PI) / 180), (72 - lat) * 30];
+}
+
+function ringPath(ring) {
+  return ring.map(([lon, lat], i) => {
+    const [px, py] = project(lon, lat);
+    return `${i ? "L" : "M"}${px.toFixed(1)},${py.toFixed(1)}`;
+  }).join("") + "Z";
+}
+
+async function renderMap() {
+  const ind = $("indicator").value;
+  const figures = await api(`/v1/map?period=${state.period}&indicator=${ind}`);
+  if (!state.geo) {
+    const response = await fetch("/v1/geo/counties");
+    state.geo = response.ok ? await response.json() : { features: [] };
+  }
+  const byCode = Object.fromEntries(figures.counties.map((c) => [c.code, c]));
+  const rates = figures.counties.map((c) => c.per_1000).filter((v) => v !== null);
+  const lo = Math.min(...rates), hi = Math.max(...rates);
+  const svg = $("map");
+  svg.replaceChildren();
+  svg.setAttribute("viewBox", "0 0 420 560");
+  svg.setAttribute("width", 320);
+  svg.setAttribute("height", 430);
+  for (const feature of state.geo.features) {
+    const code = feature.properties.fylkesnummer || feature.properties.id;
+    const fig = byCode[code];
+    const geom = feature.geometry;
+    const polygons = geom.type === "Polygon" ? [geom.coordinates] : geom.coordinates;
+    const d = polygons.map((rings) => rings.map(ringPath).join("")).join("");
+    let fill = "#ccc";
+    if (fig && fig.per_1000 !== null && hi > lo) {
+      const t = (fig.per_1000 - lo) / (hi - lo);
+      fill = `rgb(${Math.round(230 - 190 * t)},${Math.round(240 - 150 * t)},${Math.round(250 - 90 * t)})`;
+    } else if (fig && fig.per_1000 !== null) {
+      fill = "#4a90c0";
+    }
+    const path = el("path", { d, fill, stroke: "#fff", "stroke-width": 0.5 }, svg);
+    el("title", {}, path).textContent = `${feature.properties.name}: ${fig ? show(fig.per_1000, fig.status) : ".."} per 1000`;
+  }
+  $("map-caption").textContent = `${INDICATORS[ind]} per 1000 innbyggere, ${monthLabel(state.period)}`;
+  fillTable($("map-table"), ["Fylke", "Antall", "Per 1000"],
+    figures.counties.map((c) => [c.name, show(c.value, c.status), show(c.per_1000, c.status)]));
+}
+
+async function renderCoverage() {
+  const cov = await api(`/v1/coverage?period=${state.period}`);
+  fillTable($("coverage"), ["Nivå", "Rapportert", "Forventet", "Dekning"],
+    cov.levels.map((l) => [l.level, l.units_reported, l.units_expected, `${fmt.format(l.coverage * 100)} %`]));
+  const list = $("missing");
+  list.replaceChildren();
+  for (const level of cov.levels) {
+    for (const m of level.missing.slice(0, 50)) {
+      const li = document.createElement("li");
+      li.textContent = `${level.level} ${m.code} ${m.name}`;
+      list.appendChild(li);
+    }
+  }
+}
+
+async function renderAnomalies() {
+  const found = await api(`/v1/anomalies?period=${state.period}`);
+  fillTable($("anomalies"), ["Enhet", "Type", "Indikator", "Forklaring"],
+    found.anomalies.map((a) => [`${a.name} (${a.unit.code})`, a.kind, INDICATORS[a.indicator] || a.indicator, a.detail]));
+}
+
+function renderUnits() {
+  const data = state.municipalities;
+  const query = $("search").value.trim().toLowerCase();
+  const units = data.units.filter((u) => u.startsWith("municipality:")).filter((u) => {
+    return !query || u.includes(query) || (data.labels[u] || "").toLowerCase().includes(query);
+  });
+  const body = fillTable($("units"), ["Kommune", "Nummer", "Mottakere", "Utbetalt (kr)"],
+    units.slice(0, 60).map((u) => {
+      const r = data.get(u, state.period, "recipients");
+      const k = data.get(u, state.period, "kroner_paid");
+      return [data.labels[u], u.split(":")[1], show(r.value, r.status), show(k.value, k.status)];
+    }));
+  Array.from(body.rows).forEach((row, i) => {
+    row.tabIndex = 0;
+    const open = () => drillDown(units[i]);
+    row.addEventListener("click", open);
+    row.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
+  });
+}
+
+async function drillDown(unit) {
+  const [type, code] = unit.split(":");
+  const data = await api(`/v1/units/${type}/${code}/indicators?from=${shift(state.period, -11)}&to=${state.period}`);
+  $("unit-detail").hidden = false;
+  $("unit-title").textContent = `${data.unit.name} (${code})`;
+  const months = data.months;
+  lineChart($("unit-chart"), months.map((m) => monthLabel(m.period)), [
+    { label: "Mottakere", colour: "#0b3d5c", values: months.map((m) => m.indicators.recipients) },
+  ]);
+  fillTable($("unit-table"), ["Måned", "Mottakere", "Per 1000", "Utbetalt (kr)", "Status"],
+    months.map((m) => [
+      monthLabel(m.period),
+      show(m.indicators.recipients, (m.indicator_status || {}).recipients),
+      show(m.per_1000_inhabitants.recipients, (m.per_1000_inhabitants_status || {}).recipients),
+      show(m.indicators.kroner_paid, (m.indicator_status || {}).kroner_paid),
+      m.status,
+    ]));
+}
+
+// --- loading and live updates --------------------------------------------------------------
+
+async function refresh() {
+  const cov = await api("/v1/coverage");
+  state.period = cov.period;
+  $("period").textContent = monthLabel(state.period);
+  const from = shift(state.period, -23);
+  state.counties = readDataset(await api(`/v1/export/jsonstat?level=county&from=${from}&to=${state.period}`));
+  state.municipalities = readDataset(
+    await api(`/v1/export/jsonstat?level=municipality&from=${state.period}&to=${state.period}`));
+  const area = $("area");
+  if (!area.options.length) {
+    for (const unit of state.counties.units) area.add(new Option(state.counties.labels[unit], unit));
+  }
+  renderNational();
+  renderTrend();
+  renderUnits();
+  await Promise.all([renderMap(), renderCoverage(), renderAnomalies()]);
+  $("updated").textContent = new Date().toLocaleTimeString("nb-NO");
+  document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+let pending = null;
+function scheduleRefresh() {
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    refresh().catch(report);
+  }, 300);
+}
+
+async function listen() {
+  const live = $("live");
+  for (;;) {
+    try {
+      const response = await fetch("/v1/stream", { headers: { Authorization: `Bearer ${state.token}` } });
+      if (!response.ok || !response.body) throw new Error(`stream ${response.status}`);
+      live.textContent = "Direkte";
+      live.className = "live on";
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const chunk = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          if (chunk.startsWith("event: update")) scheduleRefresh();
+        }
+      }
+    } catch (err) {
+      live.textContent = "Frakoblet – prøver igjen";
+      live.className = "live off";
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+function report(err) {
+  const box = $("login-error");
+  box.textContent = String(err.message || err);
+  if (!state.token || String(err.message).includes("ingen tilgang")) {
+    $("login").hidden = false;
+    $("main").hidden = true;
+  }
+}
+
+async function start() {
+  const match = location.hash.match(/token=([^&]+)/);
+  if (match) {
+    sessionStorage.setItem("sosialpuls-token", decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+  state.token = sessionStorage.getItem("sosialpuls-token");
+  if (!state.token) {
+    $("login").hidden = false;
+    return;
+  }
+  $("login").hidden = true;
+  $("main").hidden = false;
+  await refresh();
+  listen();
+}
+
+function init() {
+  const select = $("indicator");
+  for (const [ind, label] of Object.entries(INDICATORS)) select.add(new Option(label, ind));
+  select.addEventListener("change", () => { renderTrend(); renderMap().catch(report); });
+  $("area").addEventListener("change", renderTrend);
+  $("search").addEventListener("input", renderUnits);
+  $("token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sessionStorage.setItem("sosialpuls-token", $("token-input").value.trim());
+    start().catch(report);
+  });
+  start().catch(report);
+}
+
+init();

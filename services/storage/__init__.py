@@ -1,0 +1,1 @@
+"""PostgreSQL storage: numbered SQL migrations and the runner that applies them."""

@@ -1,0 +1,87 @@
+"""Fixtures for the security tests: the real gateway app (in process, ASGI) producing to the
+real broker, with its own signing key and audit file, and a way to read what it produced.
+
+Tests here are marked ``integration`` (they need the broker from tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from feeds_support import (
+    Feed,
+    drop_database,
+    new_database,
+    private_topics,
+    remove_topics,
+    serve_feed,
+)
+from security_support import GatewayUnderTest
+
+from deploy.local import LocalStack
+from deploy.local.keys import ensure_signing_key
+from deploy.local.topics import REPORTS, TopicSet
+from services.auth.tokens import TokenIssuer, load_private_key
+from services.gateway.app import create_app
+from services.gateway.config import GatewaySettings
+
+_HERE = Path(__file__).parent
+sys.path.insert(0, str(_HERE.parent / "integration"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+async def gateway(
+    kafka_brokers: str, topics: TopicSet, tmp_path: Path
+) -> AsyncIterator[GatewayUnderTest]:
+    """Default limits except a small rate limit burst (20 requests per unit)."""
+    ensure_signing_key(tmp_path)
+    settings = GatewaySettings(
+        kafka_brokers=kafka_brokers,
+        topic_prefix=topics.reports.removesuffix(REPORTS),
+        home=tmp_path,
+        rate_limit_per_second=0.001,
+        rate_limit_burst=20,
+    )
+    app = create_app(settings)
+    issuer = TokenIssuer(load_private_key(tmp_path / "keys" / "private.pem"))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+    ):
+        yield GatewayUnderTest(http, topics, issuer, tmp_path, kafka_brokers)
+
+
+@pytest.fixture(scope="module")
+async def simulated_feed(local_stack: LocalStack) -> AsyncIterator[Feed]:
+    """The feed API over a simulated year (2025, scale 0.02) processed by the real worker."""
+    from aggregator_support import produce, simulated_year, start_worker, wait_caught_up
+
+    work = Path(tempfile.mkdtemp(prefix="feeds-sec-"))
+    sim = simulated_year(work / "sim")
+    url = await new_database(local_stack)
+    topic_set = await private_topics(local_stack.kafka_brokers)
+    try:
+        ends = await produce(local_stack.kafka_brokers, topic_set.reports, sim.lines)
+        group = f"feeds-sec-{uuid.uuid4().hex[:8]}"
+        worker = start_worker(local_stack.kafka_brokers, url, topic_set, group)
+        try:
+            await wait_caught_up(local_stack.kafka_brokers, group, topic_set.reports, ends, worker)
+        finally:
+            worker.stop()
+        async for feed in serve_feed(url, work / "home", sim.truth):
+            yield feed
+    finally:
+        await remove_topics(local_stack.kafka_brokers, topic_set)
+        await drop_database(local_stack, url)

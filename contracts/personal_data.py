@@ -139,6 +139,21 @@ def _walk(value: object, path: str) -> Iterator[str]:
             yield from _walk(item, f"{path}[{index}]")
 
 
+_RAW_DIGIT_RUN = re.compile(rb"[0-9]{6}[ .\-]?[0-9]{4}")
+
+
+def may_hold_identity(raw: bytes | str) -> bool:
+    """False only when the JSON text ``raw`` cannot hold an identity number anywhere.
+
+    Every number ``find_personal_data`` finds in the decoded value is a run of at least
+    ten ASCII digits (eleven, perhaps split once; or an integer that lost its leading zero)
+    in the text too, unless JSON escapes (``\\u0031``) spell the digits. So a text with
+    neither needs no walk; this spares the walk for nearly every real report.
+    """
+    data = raw.encode("utf-8", errors="surrogatepass") if isinstance(raw, str) else raw
+    return b"\\u" in data or _RAW_DIGIT_RUN.search(data) is not None
+
+
 def find_personal_data(value: object) -> list[str]:
     """JSON paths (``indicators.recipients``, ``notes[2]``) where an identity number occurs.
 

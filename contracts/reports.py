@@ -27,7 +27,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from contracts.personal_data import contains_fodselsnummer, find_personal_data, redact
+from contracts.personal_data import (
+    contains_fodselsnummer,
+    find_personal_data,
+    may_hold_identity,
+    redact,
+)
 from contracts.rules import (
     INDICATORS,
     PERSON_COUNTS,
@@ -282,14 +287,23 @@ def _loads(raw: bytes | str) -> object:
     return json.loads(text, parse_constant=_reject_constant)
 
 
-def _check(obj: object, today: date | None) -> tuple[IndicatorReportV1 | None, list[FieldError]]:
+def _check(
+    obj: object, today: date | None, raw: bytes | str | None = None
+) -> tuple[IndicatorReportV1 | None, list[FieldError]]:
+    """Validate ``obj``; ``raw``, when given, is the JSON text it was decoded from.
+
+    With ``raw`` the model reads the text itself (no second encoding), and the walk for
+    identity numbers is skipped when the text cannot hold one (``may_hold_identity``).
+    """
+    scan = raw is None or may_hold_identity(raw)
     errors = [
         FieldError(path or None, Reason.PERSONAL_DATA, "contains a fødselsnummer or D-number")
-        for path in find_personal_data(obj)
+        for path in (find_personal_data(obj) if scan else ())
     ]
     try:
         report = IndicatorReportV1.model_validate_json(
-            json.dumps(obj), context={"today": today, _PERSONAL_DATA_CHECKED: True}
+            json.dumps(obj) if raw is None else raw,
+            context={"today": today, _PERSONAL_DATA_CHECKED: True},
         )
     except ValidationError as exc:
         errors += _field_errors(exc, obj)
@@ -306,6 +320,14 @@ def _check(obj: object, today: date | None) -> tuple[IndicatorReportV1 | None, l
 def _check_raw(
     raw: bytes | str, today: date | None
 ) -> tuple[IndicatorReportV1 | None, list[FieldError]]:
+    if not may_hold_identity(raw):
+        # The common case, a valid report: the model reads the text once. Anything it
+        # refuses goes the full way below, which names every problem in precedence order.
+        context = {"today": today, _PERSONAL_DATA_CHECKED: True}
+        try:
+            return IndicatorReportV1.model_validate_json(raw, context=context), []
+        except ValidationError:
+            pass
     try:
         obj = _loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -315,7 +337,7 @@ def _check_raw(
             return None, [FieldError(None, Reason.PERSONAL_DATA, message)]
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "not valid JSON"
         return None, [FieldError(None, Reason.MALFORMED_JSON, f"body is {reason}")]
-    return _check(obj, today)
+    return _check(obj, today, raw)
 
 
 def _first(errors: list[FieldError]) -> FieldError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from hypothesis import assume, given
@@ -11,6 +12,7 @@ from contracts.personal_data import (
     contains_fodselsnummer,
     find_personal_data,
     is_fodselsnummer,
+    may_hold_identity,
     redact,
 )
 
@@ -128,3 +130,49 @@ def test_an_event_id_uuid_whose_digits_pass_mod_11_is_not_personal_data() -> Non
     assert find_personal_data({"event_id": event_id}) == []
     assert find_personal_data({"source": event_id}) == ["source"]
     assert find_personal_data({"event_id": "01019012480"}) == ["event_id"]
+
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+
+
+def _json_values(leaves: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.recursive(
+        leaves,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.text(max_size=15) | leaves.filter(lambda x: isinstance(x, str)),
+                inner,
+                max_size=4,
+            )
+        ),  # type: ignore[arg-type]
+        max_leaves=12,
+    )
+
+
+@given(
+    _json_values(
+        _JSON_LEAVES
+        | identity_numbers()
+        | identity_numbers().map(lambda n: n[:6] + " " + n[6:])
+        | identity_numbers().map(int)
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_raw_text_precheck_never_misses_what_the_walk_finds(
+    value: object, ascii_only: bool, as_bytes: bool
+) -> None:
+    """``may_hold_identity`` may say yes too often, never no where the walk finds one,
+    however the JSON text is written (escaped or raw Unicode, str or UTF-8 bytes)."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    raw: str | bytes = text.encode("utf-8", errors="surrogatepass") if as_bytes else text
+    if find_personal_data(json.loads(text)):
+        assert may_hold_identity(raw)
+
+
+def test_the_precheck_sees_digits_spelled_as_json_escapes() -> None:
+    escaped = "".join(f"\\u{ord(c):04x}" for c in "01019012480")
+    assert find_personal_data(json.loads(f'{{"note": "{escaped}"}}')) == ["note"]
+    assert may_hold_identity(f'{{"note": "{escaped}"}}')
+    assert not may_hold_identity('{"note": "ring 22 33 44 55", "revision": 123456789}')

@@ -122,13 +122,34 @@ def forget(home: StackHome, name: str) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
+    """True while a live (not zombie) process is in group `pgid`.
+
+    ``killpg(pgid, 0)`` alone also counts zombies: a broker restarted by a test process
+    stays a zombie of that process after it exited, and ``down`` (another process, which
+    cannot reap it) would wait out its whole timeout for it.
+    """
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return any(pgrp == pgid and state != "Z" for state, pgrp in _process_groups())
+
+
+def _process_groups() -> list[tuple[str, int]]:
+    """(state, process group) of every process in /proc."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found.append((fields[0], int(fields[2])))
+    return found
 
 
 def _signal_group(record: ProcessRecord, sig: int) -> None:

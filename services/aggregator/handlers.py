@@ -6,14 +6,16 @@ handler runs in the faust worker, a replay and the unit tests (with fakes).
 Order per batch (at-least-once, idempotent at every step):
 1. validate and apply the revision gate against what PostgreSQL already holds;
 2. dead-letter rejects the ledger does not know yet (a replay does not dead-letter twice);
-3. one PostgreSQL transaction: facts, revisions, memberships, ledger, rollup recompute;
-4. emit the changed rollups; the caller commits the offsets afterwards.
+3. one PostgreSQL transaction: facts, revisions, memberships, ledger, rollup recompute,
+   and the changed rollups' keys into the scorecard outbox;
+4. flush the outbox: send each waiting rollup's current value, remove it once acked (also
+   what an earlier batch or a crashed worker left); the caller commits the offsets after.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -94,6 +96,9 @@ class Store(Protocol):
     ) -> dict[UnitPeriodKey, UnitState]: ...
     async def known_rejections(self, origins: Sequence[Origin]) -> set[Origin]: ...
     async def write(self, batch: BatchWrite) -> WriteResult: ...
+    async def flush_scorecards(
+        self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]
+    ) -> int: ...
 
 
 class Publisher(Protocol):
@@ -178,7 +183,7 @@ async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> Wri
     result = await agg.store.write(batch)
     agg.metrics.postgres_write(time.perf_counter() - started)
     agg.loaded_periods.update(batch.structures)
-    await agg.publisher.scorecard_updates(result.rollups)
+    await agg.store.flush_scorecards(agg.publisher.scorecard_updates)
     persisted_at = datetime.now(UTC)
     for fact in result.facts:
         agg.metrics.persisted((persisted_at - fact.reported_at).total_seconds())

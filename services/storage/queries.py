@@ -369,6 +369,76 @@ async def _store_rollups(con: Conn, rows: Sequence[RollupRow]) -> list[RollupRow
     return [r for r in rows if (r.level, r.code, r.period) in written]
 
 
+async def enqueue_scorecards(con: Conn, keys: Iterable[RollupKey]) -> None:
+    """Record changed rollups in the outbox (in the transaction that changed them)."""
+    ordered = sorted(set(keys))
+    if ordered:
+        await con.execute(
+            """INSERT INTO scorecard_outbox (level, code, period)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
+               ON CONFLICT (level, code, period) DO UPDATE SET changed_at = now()""",
+            *_columns(ordered, 3),
+        )
+
+
+async def claim_scorecards(con: Conn, limit: int) -> list[RollupRow]:
+    """Lock up to ``limit`` outbox keys and return their rollups as they are now.
+
+    The keys are locked with the rollups' own advisory locks (the ones
+    ``recompute_rollups`` takes), so no rollup can change between this read and the
+    caller's send: the topic receives a key's values in the order PostgreSQL had them. A
+    vanished rollup comes back with ``values`` None (a tombstone). The caller sends, then
+    ``release_scorecards`` in the same transaction.
+    """
+    pending = await con.fetch(
+        "SELECT level, code, period FROM scorecard_outbox ORDER BY changed_at LIMIT $1", limit
+    )
+    if not pending:
+        return []
+    cols = _columns([tuple(r) for r in pending], 3)
+    await con.execute(
+        """SELECT pg_advisory_xact_lock(h) FROM (
+             SELECT DISTINCT hashtextextended(l || ':' || c || ':' || p::text, 0) AS h
+             FROM unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p) ORDER BY h) s""",
+        *cols,
+    )
+    rows = await con.fetch(
+        f"""SELECT o.level, o.code, o.period, r.level IS NOT NULL AS present,
+                   {", ".join("r." + c for c in INDICATOR_COLUMNS)},
+                   coalesce(r.members_reported, 0) AS members_reported,
+                   coalesce(r.members_expected, 0) AS members_expected
+            FROM unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p)
+            JOIN scorecard_outbox o ON (o.level, o.code, o.period) = (k.l, k.c, k.p)
+            LEFT JOIN rollup_month r ON (r.level, r.code, r.period) = (k.l, k.c, k.p)
+            ORDER BY o.level, o.code, o.period""",
+        *cols,
+    )
+    return [
+        RollupRow(
+            r["level"],
+            r["code"],
+            r["period"],
+            tuple(r[c] for c in INDICATOR_COLUMNS) if r["present"] else None,
+            r["members_reported"],
+            r["members_expected"],
+        )
+        for r in rows
+    ]
+
+
+async def release_scorecards(con: Conn, rows: Sequence[RollupRow]) -> None:
+    """Remove sent keys from the outbox."""
+    if rows:
+        await con.execute(
+            """DELETE FROM scorecard_outbox o
+               USING unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p)
+               WHERE (o.level, o.code, o.period) = (k.l, k.c, k.p)""",
+            [r.level for r in rows],
+            [r.code for r in rows],
+            [r.period for r in rows],
+        )
+
+
 async def fetch_rollups(con: Conn) -> dict[RollupKey, RollupRow]:
     """Every stored rollup (for tests and checks)."""
     rows = await con.fetch(

@@ -248,6 +248,55 @@ async def dlq_records(brokers: str, topic: str) -> list[dict[str, str]]:
         await consumer.stop()
 
 
+async def scorecard_topic_state(brokers: str, topic: str) -> dict[str, dict[str, Any] | None]:
+    """The compacted scorecard topic as a reader ends up with it: per key the last value
+    (None for a tombstone), read from the beginning of every partition until idle."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=brokers, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    state: dict[str, dict[str, Any] | None] = {}
+    try:
+        while batch := await consumer.getmany(timeout_ms=1500):
+            for records in batch.values():
+                for r in records:
+                    assert r.key is not None
+                    state[r.key.decode()] = json.loads(r.value) if r.value else None
+    finally:
+        await consumer.stop()
+    return state
+
+
+async def assert_scorecards_equal_rollups(pool: asyncpg.Pool, brokers: str, topic: str) -> int:
+    """Every rollup in PostgreSQL is on the scorecard topic with its current figures, and
+    every other key there is a tombstone; returns how many rollups were compared."""
+    on_topic = await scorecard_topic_state(brokers, topic)
+    stored = await pool.fetch(
+        f"""SELECT level, code, to_char(period, 'YYYY-MM') AS period,
+                   {", ".join(INDICATOR_COLUMNS)}, members_reported, members_expected
+            FROM rollup_month"""
+    )
+    expected = {
+        f"{r['level']}:{r['code']}:{r['period']}": {
+            "level": r["level"],
+            "code": r["code"],
+            "period": r["period"],
+            "indicators": {c: r[c] for c in INDICATOR_COLUMNS},
+            "members_reported": r["members_reported"],
+            "members_expected": r["members_expected"],
+        }
+        for r in stored
+    }
+    live = {k: v for k, v in on_topic.items() if v is not None}
+    missing = expected.keys() - live.keys()
+    assert not missing, f"{len(missing)} rollups never sent, e.g. {sorted(missing)[:3]}"
+    stale = [k for k in expected if live[k] != expected[k]]
+    assert not stale, f"{len(stale)} stale on the topic, e.g. {stale[0]}: {live[stale[0]]}"
+    extra = live.keys() - expected.keys()
+    assert not extra, f"{len(extra)} keys on the topic without a rollup: {sorted(extra)[:3]}"
+    return len(expected)
+
+
 _GROUPED = f"""
 SELECT m.level, m.code, m.period, {", ".join(f"sum(f.{c}) AS {c}" for c in INDICATOR_COLUMNS)}
 FROM unit_month_facts f

@@ -13,6 +13,7 @@ import pytest
 from aggregator_support import (
     GROUP_BY_CHECK,
     SimulatedYear,
+    assert_scorecards_equal_rollups,
     dlq_records,
     produce,
     reverse_revisions,
@@ -145,6 +146,8 @@ async def test_sigkill_and_stop_restarts_and_a_replay_from_zero_change_nothing(
     assert await assert_dead_letters(
         pg_pool, kafka_brokers, topics, crashed=True
     ) == expected_reasons(sim, 1)
+    # a worker killed between its commit and its send left them in the outbox: sent later
+    assert await assert_scorecards_equal_rollups(pg_pool, kafka_brokers, topics.scorecards)
 
     before = await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period")
     replay = f"agg-replay-{uuid.uuid4().hex[:8]}"  # a new group starts from offset 0

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from aggregator_support import start_worker, stored_rollups
 
 from contracts.registry import Registry
@@ -124,6 +125,63 @@ async def test_stored_rollups_follow_the_model_batch_by_batch(pg_pool: asyncpg.P
         ("nation", "0"),
         ("nav_office", "0101"),
     }
+    rollups = await pg_pool.fetch("SELECT * FROM rollup_month")
+    assert last_sent(publisher.updates) == {
+        (r["level"], r["code"], r["period"]): tuple(r[c] for c in INDICATOR_COLUMNS)
+        for r in rollups
+    }
+
+
+class BrokerDownOnce(NullPublisher):
+    """Refuses the first scorecard send, as a broker that went away would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    async def scorecard_updates(self, rollups: Sequence[RollupRow]) -> None:
+        if not self.refused:
+            self.refused = len(rollups)
+            raise ConnectionError("broker unavailable")
+        await super().scorecard_updates(rollups)
+
+
+def last_sent(updates: Sequence[RollupRow]) -> dict[tuple[str, str, date], Any]:
+    """What a reader of the compacted topic ends with: per key the last value sent."""
+    last: dict[tuple[str, str, date], Any] = {}
+    for u in updates:
+        last[(u.level, u.code, u.period)] = u.values
+    return {k: v for k, v in last.items() if v is not None}
+
+
+async def test_a_send_lost_after_the_commit_is_made_good_from_the_outbox(
+    pg_pool: asyncpg.Pool,
+) -> None:
+    """The batch commits, then the scorecard send fails (or the worker dies there). The
+    replay of the batch changes nothing in PostgreSQL, yet every changed rollup reaches the
+    topic, with the figures PostgreSQL holds, and the outbox is empty afterwards."""
+    raws = [body(*row) for row in SCENARIO]
+    batch = [InboundRecord("t", 0, i, None, r.encode()) for i, r in enumerate(raws)]
+    publisher = BrokerDownOnce()
+    agg = Aggregator(registry(), PostgresStore(pg_pool), publisher, NullMetrics(), today=TODAY)
+    with pytest.raises(ConnectionError):
+        await handle_batch(agg, batch)
+    assert publisher.refused > 0 and publisher.updates == []
+    waiting = await pg_pool.fetchval("SELECT count(*) FROM scorecard_outbox")
+    assert waiting == publisher.refused
+    before = await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period")
+
+    restarted = Aggregator(
+        registry(), PostgresStore(pg_pool), publisher, NullMetrics(), today=TODAY
+    )
+    result = await handle_batch(restarted, batch)  # the replay after the crash
+    assert result.facts == [] and result.rollups == []  # nothing new was written
+    assert await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period") == before
+    stored = {
+        (r["level"], r["code"], r["period"]): tuple(r[c] for c in INDICATOR_COLUMNS) for r in before
+    }
+    assert last_sent(publisher.updates) == stored
+    assert await pg_pool.fetchval("SELECT count(*) FROM scorecard_outbox") == 0
 
 
 async def test_views_year_to_date_rolling_change_and_coverage(pg_pool: asyncpg.Pool) -> None:

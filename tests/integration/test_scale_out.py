@@ -18,6 +18,7 @@ from aggregator_support import (
     GROUP_BY_CHECK,
     SimulatedYear,
     WorkerProcess,
+    assert_scorecards_equal_rollups,
     committed,
     produce,
     simulated_year,
@@ -147,6 +148,8 @@ async def test_two_workers_split_the_partitions_and_equal_one_worker_and_truth(
     assert ma.processed + mb.processed >= len(sim.lines)
     assert ma.lag_partitions | mb.lag_partitions == set(ends)
     await assert_equals_truth(pg_pool, sim)
+    # both workers wrote nation and county rollups: the topic still ends on the latest
+    assert await assert_scorecards_equal_rollups(pg_pool, kafka_brokers, topics.scorecards)
 
     # one worker, same topic, its own group and database
     single_group = f"agg-single-{uuid.uuid4().hex[:8]}"

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from aggregator_support import (
     GROUP_BY_CHECK,
+    assert_scorecards_equal_rollups,
     WorkerProcess,
     committed,
     produce,
@@ -99,6 +100,7 @@ async def test_sigkill_three_times_during_a_backlog_equals_truth(
     print(f"{len(one_year.lines)} reports; committed at the kills: {seen}")
     assert seen[0] < seen[1] < seen[2] and seen[0] < len(one_year.lines)
     await assert_equals_truth(pg_pool, one_year)
+    assert await assert_scorecards_equal_rollups(pg_pool, kafka_brokers, topics.scorecards)
 
 
 @pytest.mark.soak

@@ -6,7 +6,7 @@ import json
 import random
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -62,6 +62,9 @@ class FakeStore:
             state.winner_revision = max(state.winner_revision, f.revision)
         self.ledger.update(r[:3] for r in batch.rejections)
         return WriteResult(batch.facts, [])
+
+    async def flush_scorecards(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> int:
+        return 0  # this fake keeps no rollups (tests/integration covers the outbox)
 
 
 class FakePublisher:

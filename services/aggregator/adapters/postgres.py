@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
 from services.aggregator.domain import UnitState
 from services.aggregator.handlers import BatchWrite, WriteResult
 from services.storage import queries
-from services.storage.queries import Origin, UnitPeriodKey
+from services.storage.queries import Origin, RollupRow, UnitPeriodKey
+
+FLUSH_LIMIT = 5000  # scorecard keys sent per outbox transaction
 
 
 class StoreUnavailable(RuntimeError):
@@ -56,6 +58,34 @@ class PostgresStore:
                     con, [m for m in batch.memberships if m[:3] in written]
                 )
                 rollups = await queries.recompute_rollups(con, touched)
+                await queries.enqueue_scorecards(
+                    con, ((r.level, r.code, r.period) for r in rollups)
+                )
         except (OSError, asyncpg.PostgresError) as e:
             raise StoreUnavailable(f"writing the batch to PostgreSQL failed: {e}") from e
         return WriteResult(facts, rollups)
+
+    async def flush_scorecards(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> int:
+        """Send every rollup waiting in the outbox (its value now) and remove it once the
+        broker acknowledged; returns how many were sent. A failed send leaves them for the
+        next flush, by this worker or another."""
+        sent = 0
+        send_error: BaseException | None = None
+        try:
+            while True:
+                async with self._pool.acquire() as con, con.transaction():
+                    rows = await queries.claim_scorecards(con, FLUSH_LIMIT)
+                    if rows:
+                        try:
+                            await send(rows)
+                        except BaseException as e:  # the broker's error, not PostgreSQL's
+                            send_error = e
+                            raise
+                        await queries.release_scorecards(con, rows)
+                sent += len(rows)
+                if len(rows) < FLUSH_LIMIT:
+                    return sent
+        except (OSError, asyncpg.PostgresError) as e:
+            if e is send_error:
+                raise
+            raise StoreUnavailable(f"flushing the scorecard outbox failed: {e}") from e

@@ -58,9 +58,9 @@ class WorkerState:
                 )
                 await self.producer.start()
                 publisher = KafkaPublisher(self.producer, s.dlq_topic, s.scorecard_topic)
-                self.aggregator = Aggregator(
-                    Registry.load(), PostgresStore(self.pool), publisher, self.metrics
-                )
+                store = PostgresStore(self.pool)
+                self.aggregator = Aggregator(Registry.load(), store, publisher, self.metrics)
+                await _flush_left_over(store, publisher)
             return self.aggregator
 
     async def close(self) -> None:
@@ -82,6 +82,18 @@ async def _connect(database_url: str) -> asyncpg.Pool:
             log.warning("PostgreSQL not reachable (%s); retrying in %ss", e, delay)
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")
+
+
+async def _flush_left_over(store: PostgresStore, publisher: KafkaPublisher) -> None:
+    """Send what a worker that died after its commit left in the scorecard outbox (a
+    failure here is only logged: every batch flushes the outbox again)."""
+    try:
+        sent = await store.flush_scorecards(publisher.scorecard_updates)
+    except Exception as e:  # the broker or PostgreSQL not there yet
+        log.warning("scorecard outbox not flushed at start (%s); the next batch will", e)
+        return
+    if sent:
+        log.info("sent %d scorecard updates left in the outbox", sent)
 
 
 def faust_broker(brokers: str) -> list[str]:

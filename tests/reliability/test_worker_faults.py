@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from aggregator_support import (
     GROUP_BY_CHECK,
-    assert_scorecards_equal_rollups,
     WorkerProcess,
+    assert_scorecards_equal_rollups,
     committed,
     produce,
     start_worker,

@@ -304,12 +304,7 @@ async def recompute_rollups(con: Conn, keys: Iterable[RollupKey]) -> list[Rollup
     if not ordered:
         return []
     cols = _columns(ordered, 3)
-    await con.execute(
-        """SELECT pg_advisory_xact_lock(h) FROM (
-             SELECT DISTINCT hashtextextended(l || ':' || c || ':' || p::text, 0) AS h
-             FROM unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p) ORDER BY h) s""",
-        *cols,
-    )
+    await _lock_rollups(con, cols)
     computed = await con.fetch(_RECOMPUTE, *cols)
     rows = [
         RollupRow(
@@ -336,6 +331,18 @@ async def recompute_rollups(con: Conn, keys: Iterable[RollupKey]) -> list[Rollup
         )
         changed.extend(RollupRow(r[0], r[1], r[2], None) for r in deleted)
     return changed
+
+
+async def _lock_rollups(con: Conn, cols: list[list[object]]) -> None:
+    """Take the transaction-scoped advisory lock of each rollup key (level, code, period
+    columns), in one fixed order, so that writers and outbox flushes serialise per rollup
+    and never deadlock."""
+    await con.execute(
+        """SELECT pg_advisory_xact_lock(h) FROM (
+             SELECT DISTINCT hashtextextended(l || ':' || c || ':' || p::text, 0) AS h
+             FROM unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p) ORDER BY h) s""",
+        *cols,
+    )
 
 
 async def _store_rollups(con: Conn, rows: Sequence[RollupRow]) -> list[RollupRow]:
@@ -396,12 +403,7 @@ async def claim_scorecards(con: Conn, limit: int) -> list[RollupRow]:
     if not pending:
         return []
     cols = _columns([tuple(r) for r in pending], 3)
-    await con.execute(
-        """SELECT pg_advisory_xact_lock(h) FROM (
-             SELECT DISTINCT hashtextextended(l || ':' || c || ':' || p::text, 0) AS h
-             FROM unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p) ORDER BY h) s""",
-        *cols,
-    )
+    await _lock_rollups(con, cols)
     rows = await con.fetch(
         f"""SELECT o.level, o.code, o.period, r.level IS NOT NULL AS present,
                    {", ".join("r." + c for c in INDICATOR_COLUMNS)},

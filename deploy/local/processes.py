@@ -128,12 +128,8 @@ def _group_alive(pgid: int) -> bool:
     stays a zombie of that process after it exited, and ``down`` (another process, which
     cannot reap it) would wait out its whole timeout for it.
     """
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
+    if not _group_exists(pgid):
         return False
-    except PermissionError:
-        return True
     return any(pgrp == pgid and state != "Z" for state, pgrp in _process_groups())
 
 
@@ -182,5 +178,25 @@ def stop(home: StackHome, record: ProcessRecord, *, timeout: float = 15.0) -> bo
         deadline = time.monotonic() + 5.0
         while _group_alive(record.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
+    if was_alive:  # give the parents a moment to reap, so the group is gone on return
+        deadline = time.monotonic() + REAP_GRACE_SECONDS
+        while _group_exists(record.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
     forget(home, record.name)
     return was_alive
+
+
+REAP_GRACE_SECONDS = 2.0
+"""How long ``stop`` waits for exited members to be reaped (by init, or by the process
+that started them) once none is running; a parent that never reaps costs only this."""
+
+
+def _group_exists(pgid: int) -> bool:
+    """True while group `pgid` has any member, zombies included."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -68,6 +68,10 @@ class RollupRow:
     members_reported: int = 0
     members_expected: int = 0
 
+    @property
+    def key(self) -> RollupKey:
+        return (self.level, self.code, self.period)
+
 
 async def sealed_years(con: Conn) -> frozenset[int]:
     """Years the compactor has sealed."""
@@ -377,43 +381,39 @@ async def _store_rollups(con: Conn, rows: Sequence[RollupRow]) -> list[RollupRow
 
 
 async def enqueue_scorecards(con: Conn, keys: Iterable[RollupKey]) -> None:
-    """Record changed rollups in the outbox (in the transaction that changed them)."""
+    """Append changed rollups to the outbox (in the transaction that changed them)."""
     ordered = sorted(set(keys))
     if ordered:
         await con.execute(
             """INSERT INTO scorecard_outbox (level, code, period)
-               SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
-               ON CONFLICT (level, code, period) DO UPDATE SET changed_at = now()""",
+               SELECT * FROM unnest($1::text[], $2::text[], $3::date[])""",
             *_columns(ordered, 3),
         )
 
 
-async def claim_scorecards(con: Conn, limit: int) -> list[RollupRow]:
-    """Lock up to ``limit`` outbox keys and return their rollups as they are now.
-
-    The keys are locked with the rollups' own advisory locks (the ones
-    ``recompute_rollups`` takes), so no rollup can change between this read and the
-    caller's send: the topic receives a key's values in the order PostgreSQL had them. A
-    vanished rollup comes back with ``values`` None (a tombstone). The caller sends, then
-    ``release_scorecards`` in the same transaction.
-    """
-    pending = await con.fetch(
-        "SELECT level, code, period FROM scorecard_outbox ORDER BY changed_at LIMIT $1", limit
-    )
-    if not pending:
-        return []
-    cols = _columns([tuple(r) for r in pending], 3)
-    await _lock_rollups(con, cols)
+async def claim_scorecards(con: Conn, limit: int) -> tuple[list[int], list[RollupKey]]:
+    """Lock up to ``limit`` outbox rows that no other flush holds; their ids and keys."""
     rows = await con.fetch(
-        f"""SELECT o.level, o.code, o.period, r.level IS NOT NULL AS present,
+        """SELECT id, level, code, period FROM scorecard_outbox
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        limit,
+    )
+    keys = sorted({(r["level"], r["code"], r["period"]) for r in rows})
+    return [r["id"] for r in rows], keys
+
+
+async def current_rollups(con: Conn, keys: Sequence[RollupKey]) -> list[RollupRow]:
+    """The rollups of ``keys`` as they are now; ``values`` None for one that is gone."""
+    if not keys:
+        return []
+    rows = await con.fetch(
+        f"""SELECT k.l AS level, k.c AS code, k.p AS period, r.level IS NOT NULL AS present,
                    {", ".join("r." + c for c in INDICATOR_COLUMNS)},
                    coalesce(r.members_reported, 0) AS members_reported,
                    coalesce(r.members_expected, 0) AS members_expected
             FROM unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p)
-            JOIN scorecard_outbox o ON (o.level, o.code, o.period) = (k.l, k.c, k.p)
-            LEFT JOIN rollup_month r ON (r.level, r.code, r.period) = (k.l, k.c, k.p)
-            ORDER BY o.level, o.code, o.period""",
-        *cols,
+            LEFT JOIN rollup_month r ON (r.level, r.code, r.period) = (k.l, k.c, k.p)""",
+        *_columns(keys, 3),
     )
     return [
         RollupRow(
@@ -428,17 +428,10 @@ async def claim_scorecards(con: Conn, limit: int) -> list[RollupRow]:
     ]
 
 
-async def release_scorecards(con: Conn, rows: Sequence[RollupRow]) -> None:
-    """Remove sent keys from the outbox."""
-    if rows:
-        await con.execute(
-            """DELETE FROM scorecard_outbox o
-               USING unnest($1::text[], $2::text[], $3::date[]) AS k(l, c, p)
-               WHERE (o.level, o.code, o.period) = (k.l, k.c, k.p)""",
-            [r.level for r in rows],
-            [r.code for r in rows],
-            [r.period for r in rows],
-        )
+async def release_scorecards(con: Conn, ids: Sequence[int]) -> None:
+    """Remove sent rows from the outbox."""
+    if ids:
+        await con.execute("DELETE FROM scorecard_outbox WHERE id = ANY($1::bigint[])", list(ids))
 
 
 async def fetch_rollups(con: Conn) -> dict[RollupKey, RollupRow]:

@@ -165,3 +165,5 @@ async def test_a_stalled_worker_whose_partitions_moved_does_not_double_count(
         if second is not None:
             second.stop()
     await assert_equals_truth(pg_pool, one_year)
+    # A's stale scorecard sends landed after B's newer ones: the topic still ends current
+    assert await assert_scorecards_equal_rollups(pg_pool, kafka_brokers, topics.scorecards)

@@ -11,7 +11,8 @@ from services.aggregator.handlers import BatchWrite, WriteResult
 from services.storage import queries
 from services.storage.queries import Origin, RollupRow, UnitPeriodKey
 
-FLUSH_LIMIT = 5000  # scorecard keys sent per outbox transaction
+FLUSH_LIMIT = 5000  # outbox rows claimed per flush transaction
+RESEND_ROUNDS = 5  # sends of changed figures within one flush before leaving it for later
 
 
 class StoreUnavailable(RuntimeError):
@@ -58,33 +59,48 @@ class PostgresStore:
                     con, [m for m in batch.memberships if m[:3] in written]
                 )
                 rollups = await queries.recompute_rollups(con, touched)
-                await queries.enqueue_scorecards(
-                    con, ((r.level, r.code, r.period) for r in rollups)
-                )
+                await queries.enqueue_scorecards(con, (r.key for r in rollups))
         except (OSError, asyncpg.PostgresError) as e:
             raise StoreUnavailable(f"writing the batch to PostgreSQL failed: {e}") from e
         return WriteResult(facts, rollups)
 
     async def flush_scorecards(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> int:
-        """Send every rollup waiting in the outbox (its value now) and remove it once the
-        broker acknowledged; returns how many were sent. A failed send leaves them for the
-        next flush, by this worker or another."""
-        sent = 0
+        """Send the rollups waiting in the outbox, as they are now; returns how many rows
+        left the outbox. A failed send leaves them for the next flush, by any worker.
+
+        No lock is held against writers, so a rollup may change while its figures are on
+        the way, and another flush may then send the newer figures before these land. So
+        after the broker's acks the rollups are read again, and whatever changed is sent
+        again, until what was sent last is what PostgreSQL holds: the last record of a key
+        on the topic is never older than its rollup. If writes keep outrunning the flush,
+        the rows stay for a later one.
+        """
+        released = 0
         send_error: BaseException | None = None
         try:
             while True:
                 async with self._pool.acquire() as con, con.transaction():
-                    rows = await queries.claim_scorecards(con, FLUSH_LIMIT)
-                    if rows:
+                    ids, keys = await queries.claim_scorecards(con, FLUSH_LIMIT)
+                    if not ids:
+                        return released
+                    pending = await queries.current_rollups(con, keys)
+                    for _ in range(RESEND_ROUNDS):
                         try:
-                            await send(rows)
+                            await send(pending)
                         except BaseException as e:  # the broker's error, not PostgreSQL's
                             send_error = e
                             raise
-                        await queries.release_scorecards(con, rows)
-                sent += len(rows)
-                if len(rows) < FLUSH_LIMIT:
-                    return sent
+                        sent = {r.key: r for r in pending}
+                        now = await queries.current_rollups(con, list(sent))
+                        pending = [r for r in now if r != sent[r.key]]
+                        if not pending:
+                            await queries.release_scorecards(con, ids)
+                            break
+                    else:
+                        return released  # still changing: a later flush sends the rest
+                released += len(ids)
+                if len(ids) < FLUSH_LIMIT:
+                    return released
         except (OSError, asyncpg.PostgresError) as e:
             if e is send_error:
                 raise

@@ -34,6 +34,12 @@ from services.aggregator.progress import Progress
 
 log = logging.getLogger("sosialpuls.aggregator")
 RETRY_SECONDS = (0.5, 1, 2, 5, 10)
+SESSION_SETTINGS = {
+    # A worker stalled inside a transaction (SIGSTOP, a long GC pause, a hung broker ack)
+    # would hold its rollup locks and outbox claims; PostgreSQL ends its session instead,
+    # the others go on, and the stalled one retries its batch when it wakes.
+    "idle_in_transaction_session_timeout": "20000",
+}
 
 
 @dataclass
@@ -76,7 +82,9 @@ async def _connect(database_url: str) -> asyncpg.Pool:
     """A pool, once PostgreSQL answers (the worker is not ready until then)."""
     for attempt in range(10**9):
         try:
-            return await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+            return await asyncpg.create_pool(
+                database_url, min_size=1, max_size=4, server_settings=SESSION_SETTINGS
+            )
         except (TimeoutError, OSError, asyncpg.PostgresError) as e:
             delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
             log.warning("PostgreSQL not reachable (%s); retrying in %ss", e, delay)

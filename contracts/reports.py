@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -154,13 +155,19 @@ def _current_month(today: date | None) -> str:
     return f"{today.year:04d}-{today.month:02d}"
 
 
-def _today_in_norway() -> date:
+@cache
+def _oslo() -> tzinfo | None:
     try:
         from zoneinfo import ZoneInfo
 
-        return datetime.now(ZoneInfo("Europe/Oslo")).date()
+        return ZoneInfo("Europe/Oslo")
     except (ImportError, KeyError, OSError):
-        return date.today()
+        return None
+
+
+def _today_in_norway() -> date:
+    zone = _oslo()
+    return date.today() if zone is None else datetime.now(zone).date()
 
 
 class IndicatorReportV1(BaseModel):

@@ -135,6 +135,7 @@ class Aggregator:
 class _Accepted:
     report: IndicatorReportV1
     received_at: datetime
+    digest: str
 
 
 async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> WriteResult:
@@ -164,7 +165,7 @@ async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> Wri
         else:
             batch.revisions.append((*key, verdict.revision, digest, verdict.event_id))
             if outcome is Outcome.ACCEPTED:
-                winners[key] = _Accepted(verdict, received_at)
+                winners[key] = _Accepted(verdict, received_at, digest)
             else:
                 superseded += 1
     known = await agg.store.known_rejections([lt.origin for lt in letters])
@@ -219,7 +220,7 @@ def _fact(accepted: _Accepted) -> FactRow:
         period=period_date(r.period),
         revision=r.revision,
         event_id=r.event_id,
-        content_digest=r.content_digest(),
+        content_digest=accepted.digest,
         source=r.source,
         reported_at=r.reported_at,
         received_at=accepted.received_at,

@@ -220,30 +220,48 @@ async def upsert_facts(con: Conn, facts: Sequence[FactRow]) -> list[FactRow]:
     return [f for f in facts if (f.unit_type, f.unit_code, f.period) in written]
 
 
-async def replace_memberships(
+async def sync_memberships(
     con: Conn,
     rows: Sequence[tuple[str, str, date, str, str, str]],
 ) -> set[RollupKey]:
-    """Set the memberships of the given unit-periods; returns every rollup key touched
-    (old and new), plus the rollups of districts whose municipality reported itself."""
+    """Make the stored memberships of the unit-periods in ``rows`` equal ``rows``; returns
+    the rollups a removed membership belonged to.
+
+    A unit-period's memberships change only with the registry, so only rows that differ
+    are deleted and only missing ones inserted."""
     if not rows:
         return set()
     units = list({(r[0], r[1], r[2]) for r in rows})
+    new = _columns(rows, 6)
     old = await con.fetch(
         """DELETE FROM unit_rollup_membership m
            USING unnest($1::text[], $2::text[], $3::date[]) AS k(t, c, p)
            WHERE (m.unit_type, m.unit_code, m.period) = (k.t, k.c, k.p)
+             AND (m.unit_type, m.unit_code, m.period, m.level, m.code, m.member_code) NOT IN (
+                 SELECT * FROM unnest($4::text[], $5::text[], $6::date[], $7::text[],
+                                      $8::text[], $9::text[]))
            RETURNING m.level, m.code, m.period""",
         *_columns(units, 3),
+        *new,
     )
     await con.execute(
         """INSERT INTO unit_rollup_membership
              (unit_type, unit_code, period, level, code, member_code)
            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::text[],
-                                $6::text[])""",
-        *_columns(rows, 6),
+                                $6::text[])
+           ON CONFLICT (unit_type, unit_code, period, level) DO NOTHING""",
+        *new,
     )
-    municipalities = [(c, p) for t, c, p in units if t == "municipality"]
+    return {(r[0], r[1], r[2]) for r in old}
+
+
+async def district_rollups_of(
+    con: Conn, municipalities: Sequence[tuple[str, date]]
+) -> set[RollupKey]:
+    """The rollups fed by the districts of these municipality-months: a municipality that
+    reports itself replaces its districts above district level, so they change too."""
+    if not municipalities:
+        return set()
     siblings = await con.fetch(
         """SELECT DISTINCT m2.level, m2.code, m2.period
            FROM unnest($1::text[], $2::date[]) AS k(c, p)
@@ -255,10 +273,7 @@ async def replace_memberships(
               = (m1.unit_type, m1.unit_code, m1.period)""",
         *_columns(municipalities, 2),
     )
-    touched = {(r[3], r[4], r[2]) for r in rows}
-    touched.update((r[0], r[1], r[2]) for r in old)
-    touched.update((r[0], r[1], r[2]) for r in siblings)
-    return touched
+    return {(r[0], r[1], r[2]) for r in siblings}
 
 
 _SUMS = ", ".join(f"sum(c.{c})::bigint AS {c}" for c in INDICATOR_COLUMNS)

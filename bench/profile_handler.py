@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_pipeline import backlog_lines, key_of  # noqa: E402
 
 from contracts.registry import Registry  # noqa: E402
+from services.aggregator.adapters.metrics import NullMetrics  # noqa: E402
 from services.aggregator.adapters.postgres import PostgresStore  # noqa: E402
 from services.aggregator.handlers import Aggregator, InboundRecord, handle_batch  # noqa: E402
 from services.storage.migrate import apply_migrations  # noqa: E402
@@ -47,15 +48,6 @@ spent: defaultdict[str, float] = defaultdict(float)
 class DroppingPublisher:
     async def dead_letter(self, letters: Sequence[Any]) -> None: ...
     async def scorecard_updates(self, rollups: Sequence[Any]) -> None: ...
-
-
-class NoMetrics:
-    def processed(self, n: int) -> None: ...
-    def rejected(self, reason: str) -> None: ...
-    def deduplicated(self, n: int) -> None: ...
-    def superseded(self, n: int) -> None: ...
-    def persisted(self, latency_seconds: float) -> None: ...
-    def postgres_write(self, seconds: float) -> None: ...
 
 
 def timed(label: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -102,7 +94,7 @@ async def main(n: int, batch: int) -> None:
         for name in ("unit_states", "write", "flush_scorecards"):
             setattr(store, name, timed(f"store.{name}", getattr(store, name)))
         time_sql()
-        agg = Aggregator(Registry.load(), store, DroppingPublisher(), NoMetrics())
+        agg = Aggregator(Registry.load(), store, DroppingPublisher(), NullMetrics())
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()

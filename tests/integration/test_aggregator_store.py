@@ -19,6 +19,7 @@ from aggregator_support import start_worker, stored_rollups
 from contracts.registry import Registry
 from contracts.reports import parse_report
 from deploy.local.topics import TopicSet
+from services.aggregator.adapters.metrics import NullMetrics
 from services.aggregator.adapters.postgres import PostgresStore
 from services.aggregator.handlers import Aggregator, DeadLetter, InboundRecord, handle_batch
 from services.aggregator.model import RollupBook
@@ -41,15 +42,6 @@ class NullPublisher:
 
     async def scorecard_updates(self, rollups: Sequence[RollupRow]) -> None:
         self.updates.extend(rollups)
-
-
-class NullMetrics:
-    def processed(self, n: int) -> None: ...
-    def rejected(self, reason: str) -> None: ...
-    def deduplicated(self, n: int) -> None: ...
-    def superseded(self, n: int) -> None: ...
-    def persisted(self, latency_seconds: float) -> None: ...
-    def postgres_write(self, seconds: float) -> None: ...
 
 
 def body(unit: str, period: str, revision: int, recipients: int, kroner: int) -> str:

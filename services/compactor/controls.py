@@ -14,7 +14,8 @@ import operator
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+
+from services.compactor.rules.base import Severity
 
 MONTH_SUFFIXES: tuple[str, ...] = (
     "JAN", "FEB", "MARS", "APRIL", "MAI", "JUNI",
@@ -28,15 +29,6 @@ UNDER_30_AGE = 30
 
 MunicipalityCheck = Callable[[str], str | None]
 """Returns None when a kommunenummer is valid for the year, else a message saying why not."""
-
-
-class Severity(StrEnum):
-    """SSB's grades of a control finding."""
-
-    FATAL = "FATAL"
-    ERROR = "ERROR"
-    WARNING = "WARNING"
-    INFO = "INFO"
 
 
 @dataclass(frozen=True, slots=True)

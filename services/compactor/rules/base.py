@@ -102,6 +102,8 @@ class RecordContext:
     line: int = 0
     date_patterns: Mapping[str, str] = field(default_factory=dict)
     """The layout's date pattern per date field (from ``Layout``); missing = by length."""
+    codes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The layout's code list per coded field (``rules.layout_codes.code_lists``)."""
     lookups: Lookups = DEFAULT_LOOKUPS
 
     def text(self, name: str) -> str:
@@ -114,6 +116,10 @@ class RecordContext:
 
     def is_blank(self, name: str) -> bool:
         return not self.fields.get(name, "")
+
+    def code_exists(self, name: str) -> bool:
+        """True when the value of ``name`` is one of the layout's codes for it."""
+        return self.fields.get(name, "") in self.codes.get(name, ())
 
     def int_or_none(self, name: str) -> int | None:
         """The value of ``name`` as SSB reads a number (sign + ASCII digits), else None."""

@@ -61,7 +61,7 @@ def run_cli(home: Path, *args: str, timeout: float = 180) -> subprocess.Complete
 
 
 def new_home() -> Path:
-    """A fresh stack home in the system temp dir (reachable by the PostgreSQL user)."""
+    """A fresh stack home in the system temp dir."""
     return Path(tempfile.mkdtemp(prefix="sosialpuls-test-"))
 
 
@@ -118,18 +118,28 @@ def cli() -> CliRunner:
 
 
 @pytest.fixture
-def stack_home_factory() -> Iterator[Callable[[], Path]]:
-    """Fresh stack homes; whatever was started in them is stopped and removed afterwards."""
-    homes: list[Path] = []
+def stack_home_factory() -> Iterator[Callable[..., Path]]:
+    """Fresh stack homes; whatever was started in them is stopped and removed afterwards.
 
-    def make() -> Path:
-        homes.append(new_home())
-        return homes[-1]
+    `make(private_parent=True)`: the home inside a 0700 folder (as `mktemp -d` or `/root`),
+    which the PostgreSQL server user cannot traverse.
+    """
+    homes: list[tuple[Path, Path]] = []
+
+    def make(private_parent: bool = False) -> Path:
+        if private_parent:
+            parent = new_home()
+            parent.chmod(0o700)
+            homes.append((parent / "home", parent))
+        else:
+            home = new_home()
+            homes.append((home, home))
+        return homes[-1][0]
 
     yield make
-    for home in homes:
+    for home, remove in homes:
         run_cli(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(remove, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

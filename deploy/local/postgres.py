@@ -4,18 +4,30 @@ The cluster lives in `$SOSIALPULS_HOME/pg/`: `data/` (owned by the server's user
 `run/` (unix socket), `password` (the generated password of role `sosialpuls`). It listens
 on the socket and on loopback TCP; connections need the password (scram-sha-256).
 PostgreSQL refuses to run as root, so a root launcher runs it as `postgres` (or a system
-user `sosialpuls`, created when neither exists). It is a development cluster: fsync is off.
+user `sosialpuls`, created when neither exists); anyone else runs it as themselves. It is
+a development cluster: fsync is off.
+
+When the server's user cannot reach the home (root's home lives in `/root/…` or in a
+private `mktemp -d` folder), `pg/` is moved while the cluster runs to a directory of its
+own under a world-traversable temp folder (`/var/tmp/sosialpuls-pg-XXXXXXXX`, owned by
+that user, 0700), and `pg` in the home becomes a link to it; the server is given the
+resolved paths, so it never walks through the home. `down` moves `pg/` back into the home
+(see `release_server_dir`): between runs everything is in the home, and removing the home
+removes everything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import grp
 import os
 import pwd
 import secrets
 import shutil
 import signal
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -58,14 +70,9 @@ def postgres_bin_dir() -> Path:
 
 def server_user() -> str | None:
     """The OS user the server runs as: None (ourselves) unless we are root."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "sosialpuls"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
+    known = server_user_if_known()
+    if known is not None or os.geteuid() != 0:
+        return known
     subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "sosialpuls"],
         check=True,
@@ -73,22 +80,129 @@ def server_user() -> str | None:
     return "sosialpuls"
 
 
+def server_user_if_known() -> str | None:
+    """`server_user()` without creating a user (None when not root or none exists yet)."""
+    if os.geteuid() != 0:
+        return None
+    return next((name for name in ("postgres", "sosialpuls") if _has_user(name)), None)
+
+
+RUNTIME_PARENTS = (Path("/var/tmp"), Path("/tmp"))
+"""Where `pg/` goes when the server's user cannot reach the home (first usable one, one on
+the home's own filesystem preferred so that moving is a rename)."""
+RELOCATED_PREFIX = "sosialpuls-pg-"
+
+
 def _chown(path: Path, user: str | None) -> None:
     if user is not None:
         entry = pwd.getpwnam(user)
-        os.chown(path, entry.pw_uid, entry.pw_gid)
+        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
 
 
-def _make_traversable(home: StackHome) -> None:
-    """Let the server's user reach `pg/` (the home may be a private 0700 temp dir)."""
-    for path in (home.root, home.pg):
-        path.chmod(path.stat().st_mode | 0o011)
-    for parent in home.root.parents:
-        if not parent.stat().st_mode & 0o001:
-            raise PostgresStartError(
-                f"{parent} is not searchable by other users, so the PostgreSQL server user "
-                "cannot reach the stack home; choose another SOSIALPULS_HOME"
-            )
+def _chown_tree(root: Path, user: str) -> None:
+    _chown(root, user)
+    for folder, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            _chown(Path(folder, name), user)
+
+
+def can_traverse(path: Path, user: str) -> bool:
+    """True when `user` may search `path` and every folder above it (mode bits; no ACLs)."""
+    entry = pwd.getpwnam(user)
+    groups = {entry.pw_gid} | {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+    for folder in (path, *path.parents):
+        info = folder.stat()
+        if info.st_uid == entry.pw_uid:
+            bit = 0o100
+        elif info.st_gid in groups:
+            bit = 0o010
+        else:
+            bit = 0o001
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
+def _runtime_parent(near: Path) -> Path:
+    """The world-traversable sticky temp folder for relocated clusters (one on the same
+    filesystem as `near` preferred)."""
+    usable = [p for p in RUNTIME_PARENTS if p.is_dir() and p.stat().st_mode & 0o1001 == 0o1001]
+    if not usable:
+        raise PostgresStartError(
+            f"no world-traversable temp folder ({', '.join(map(str, RUNTIME_PARENTS))}) "
+            "to run the cluster from"
+        )
+    device = near.stat().st_dev
+    return next((p for p in usable if p.stat().st_dev == device), usable[0])
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _move_dir(source: Path, target: Path, user: str | None) -> None:
+    """Move folder `source` to `target` (absent or empty): a rename on one filesystem, else a
+    copy (owners restored to `user`) and removal."""
+    try:
+        source.rename(target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    if user is not None:
+        _chown_tree(target, user)
+    shutil.rmtree(source)
+
+
+def relocated_dir(home: StackHome) -> Path | None:
+    """The temp folder `pg` links to while the cluster runs outside the home, else None."""
+    if not home.pg.is_symlink():
+        return None
+    return Path(os.readlink(home.pg))
+
+
+def server_dir(home: StackHome, user: str | None) -> Path:
+    """Make `pg/` reachable by the server's `user`; return its real path (what the server
+    is given). Idempotent; call it under the launcher lock (or with the cluster stopped).
+    """
+    target = relocated_dir(home)
+    if target is not None:
+        if target.is_dir():
+            return target
+        home.pg.unlink()  # the temp folder vanished (a reboot cleaned it): start afresh
+    home.root.mkdir(parents=True, exist_ok=True)
+    if user is None:  # the server runs as ourselves: the home is ours to walk
+        home.pg.mkdir(exist_ok=True)
+        return home.pg
+    if can_traverse(home.root.parent, user):
+        home.pg.mkdir(exist_ok=True)
+        for path in (home.root, home.pg):
+            path.chmod(path.stat().st_mode | 0o011)
+        return home.pg
+    target = Path(tempfile.mkdtemp(prefix=RELOCATED_PREFIX, dir=_runtime_parent(home.root)))
+    if home.pg.is_dir():  # the cluster of an earlier run: rename it onto the empty folder
+        _move_dir(home.pg, target, user)
+    _chown(target, user)
+    target.chmod(0o700)
+    home.pg.symlink_to(target, target_is_directory=True)
+    return target
+
+
+def release_server_dir(home: StackHome) -> Path | None:
+    """Move a relocated `pg/` back into the home (the cluster must be stopped); return the
+    temp folder it was in, or None when it was in the home already."""
+    target = relocated_dir(home)
+    if target is None:
+        return None
+    home.pg.unlink()
+    if target.is_dir():
+        _move_dir(target, home.pg, server_user_if_known())
+    return target
 
 
 def password(home: StackHome) -> str:
@@ -98,20 +212,19 @@ def password(home: StackHome) -> str:
 
 def init_cluster(home: StackHome) -> None:
     """initdb into `pg/data` once (idempotent)."""
-    data = home.pg / "data"
+    user = server_user()
+    pg = server_dir(home, user)
+    data = pg / "data"
     if (data / "PG_VERSION").exists():
         return
-    user = server_user()
-    home.pg.mkdir(parents=True, exist_ok=True)
-    _make_traversable(home)
     secret = secrets.token_urlsafe(24)
-    pw_path = home.pg / "password"
+    pw_path = pg / "password"
     pw_path.write_text(secret + "\n")
     pw_path.chmod(0o600)
-    for sub in (data, home.pg / "run"):
+    for sub in (data, pg / "run"):
         sub.mkdir(mode=0o700, exist_ok=True)
         _chown(sub, user)
-    pw_file = home.pg / "run" / "initdb-password"
+    pw_file = pg / "run" / "initdb-password"
     pw_file.write_text(secret + "\n")
     pw_file.chmod(0o600)
     _chown(pw_file, user)
@@ -133,7 +246,7 @@ def init_cluster(home: StackHome) -> None:
             user=user,
             group=user,
             extra_groups=[] if user else None,
-            cwd=home.pg,
+            cwd=pg,
             check=False,
         )
     finally:
@@ -148,14 +261,15 @@ def start_cluster(home: StackHome, port: int | None = None) -> ProcessRecord:
     init_cluster(home)
     port = port or remembered_port(home, "postgres")
     user = server_user()
+    pg = server_dir(home, user)
     command = [
         str(postgres_bin_dir() / "postgres"),
         "-D",
-        str(home.pg / "data"),
+        str(pg / "data"),
         "-p",
         str(port),
         "-k",
-        str(home.pg / "run"),
+        str(pg / "run"),
         "-c",
         "listen_addresses=127.0.0.1",
     ]
@@ -168,7 +282,7 @@ def start_cluster(home: StackHome, port: int | None = None) -> ProcessRecord:
         command,
         env=env,
         address=f"127.0.0.1:{port}",
-        cwd=home.pg,
+        cwd=pg,
         user=user,
         stop_signal=int(signal.SIGINT),
     )

@@ -123,13 +123,18 @@ async def _up_postgres(home: StackHome, result: UpResult) -> str:
         if record is not None:
             result.reused.append("postgres")
         else:
-            record = postgres.start_cluster(home)
+            try:
+                record = postgres.start_cluster(home)
+            except (postgres.PostgresStartError, OSError):
+                postgres.release_server_dir(home)
+                raise
             result.started.append("postgres")
         url = postgres.cluster_url(home, record.address)
         try:
             await postgres.wait_for_postgres(postgres.with_database(url, "postgres"))
         except postgres.PostgresStartError as exc:
             stop(home, record)
+            postgres.release_server_dir(home)
             raise StackError(f"{exc}\n{_log_tail(record)}") from exc
     await postgres.ensure_database(url)
     result.migrations = await apply_migrations(url)
@@ -199,7 +204,11 @@ async def up(
 
 
 def down(home: StackHome, timeout: float = 15.0) -> list[str]:
-    """Stop every process this home's launcher started; return the names that were running."""
+    """Stop every process this home's launcher started; return the names that were running.
+
+    A cluster that ran outside the home (see `deploy.local.postgres`) is moved back into
+    it, so nothing of this stack is left anywhere else.
+    """
     if not home.run.is_dir():
         return []
     stopped: list[str] = []
@@ -209,6 +218,8 @@ def down(home: StackHome, timeout: float = 15.0) -> list[str]:
             record = load_record(home, name)
             if record is not None and stop(home, record, timeout=timeout):
                 stopped.append(name)
+        if _running(home, "postgres") is None:
+            postgres.release_server_dir(home)
         home.stack_json.unlink(missing_ok=True)
     return stopped
 

@@ -11,16 +11,18 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from deploy.local import LocalStack, StackHome, ensure_signing_key
+from deploy.local import LocalStack, StackHome, ensure_signing_key, wait_for_broker
+from deploy.local.postgres import RUNTIME_PARENTS, relocated_dir, server_user
 from deploy.local.services import SERVICES
 
 pytestmark = pytest.mark.integration
 
-HomeFactory = Callable[[], Path]
+HomeFactory = Callable[..., Path]
 
 
 def pids_of(home: Path) -> dict[str, int]:
@@ -64,6 +66,55 @@ def test_up_status_down_leaves_no_process(stack_home_factory: HomeFactory, cli: 
     assert pids_of(home) == {}
     assert not (home / "stack.json").exists()
     assert cli(home, "down").stdout.startswith("nothing running")
+
+
+async def test_a_home_inside_a_private_folder_works_and_down_leaves_nothing_outside(
+    stack_home_factory: HomeFactory, cli: Callable
+) -> None:
+    """`make demo` from a clone in /root/… or a `mktemp -d` folder (0700): the server's
+    user cannot walk into the home, so the cluster runs from a temp folder of its own
+    while the stack is up, and `down` moves it back into the home."""
+    home = stack_home_factory(private_parent=True)
+    assert stat.S_IMODE(home.parent.stat().st_mode) == 0o700
+
+    up = cli(home, "up", "--no-services")
+    assert up.returncode == 0, up.stdout + up.stderr
+    stack = LocalStack.from_home(StackHome(home))
+    await wait_for_broker(stack.kafka_brokers, timeout=30)
+    connection = await asyncpg.connect(stack.database_url)
+    try:
+        await connection.execute("CREATE TABLE kept (note text)")
+        await connection.execute("INSERT INTO kept VALUES ('across down and up')")
+    finally:
+        await connection.close()
+    relocated = relocated_dir(StackHome(home))
+    if server_user() is None:  # not root: the server runs as ourselves, inside the home
+        assert relocated is None and (home / "pg" / "data" / "PG_VERSION").is_file()
+    else:
+        assert relocated is not None and relocated.parent in RUNTIME_PARENTS
+        assert relocated.owner() == server_user()
+        assert stat.S_IMODE(relocated.stat().st_mode) == 0o700
+        assert (home / "pg" / "data" / "PG_VERSION").is_file()  # one home, seen through the link
+    pids = pids_of(home)
+
+    down = cli(home, "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not any(group_exists(pid) for pid in pids.values())
+    assert not (home / "pg").is_symlink() and (home / "pg" / "data" / "PG_VERSION").is_file()
+    if relocated is not None:
+        assert not relocated.exists()
+
+    again = cli(home, "up", "--no-services")
+    assert again.returncode == 0, again.stdout + again.stderr
+    connection = await asyncpg.connect(LocalStack.from_home(StackHome(home)).database_url)
+    try:
+        assert await connection.fetchval("SELECT note FROM kept") == "across down and up"
+    finally:
+        await connection.close()
+    relocated = relocated_dir(StackHome(home))
+    assert cli(home, "down").returncode == 0
+    if relocated is not None:
+        assert not relocated.exists()
 
 
 def test_up_restarts_a_component_that_died(stack_home_factory: HomeFactory, cli: Callable) -> None:

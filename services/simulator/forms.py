@@ -34,6 +34,21 @@ MONTH_SUFFIXES = (
     "DES",
 )
 FormValues = dict[str, str | int | date | None]
+QP_ENDED = ("3", "4", "5", "7")
+"""11CF statuses of a programme that ended in the year (they carry AVSL_DATO)."""
+QP_SITUATIONS: tuple[tuple[str, str], ...] = (
+    ("AVSL_ORDINAERTARB", "01"),
+    ("AVSL_ARBLONNSTILS", "11"),
+    ("AVSL_ARBMARK", "03"),
+    ("AVSL_SKOLE", "04"),
+    ("AVSL_UFORE", "13"),
+    ("AVSL_AAP", "14"),
+    ("AVSL_OK_AVKLAR", "15"),
+    ("AVSL_UTEN_OK_AVKLAR", "16"),
+    ("AVSL_ANNET", "10"),
+)
+"""11CF situation after a completed programme: the field marked and its code, which is
+also the code of the main income source afterwards (AVSL_VIKTIGSTE_INNTEKT)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -123,9 +138,15 @@ def record_11cf(person: Person, area: Area, layout: Layout, rng: random.Random) 
     )
     for m in months:
         values[f"STMND_{m + 1}"] = f"{m + 1:02d}"
-    if person.qp_status != "1":
+    values.update(KVP_KOMM="2", KVP_MED_ASTONAD="2")  # SSB 019, 026: mandatory answers
+    if person.months:  # assistance before the programme (SSB 021 wants its kind)
+        values.update(YTELSE_SOSHJELP="1", YTELSE_TYPE_SOSHJ="2")
+    if person.qp_status in QP_ENDED:  # SSB 037: the end date (not for permisjon)
         last = date(layout.year, months[-1] + 1, 1) + timedelta(days=27)
         values["AVSL_DATO"] = last
+    if person.qp_status in ("3", "7"):  # SSB 038/039: situation and income afterwards
+        field, code = QP_SITUATIONS[int(person.journal) % len(QP_SITUATIONS)]
+        values.update({field: code, "AVSL_VIKTIGSTE_INNTEKT": code})
     return values
 
 

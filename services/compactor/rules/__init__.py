@@ -71,10 +71,12 @@ def rules_for(form: str) -> RuleSet:
     if form not in FORMS:
         raise ValueError(f"unknown form {form!r}; known: {', '.join(FORMS)}")
     rules = _form_rules(form)
-    seen: set[str] = set()
+    seen: dict[str, list[Rule]] = {}
     for rule in rules:
-        if rule.id in seen:
-            raise ValueError(f"form {form}: rule {rule.id} is defined twice")
-        seen.add(rule.id)
+        # One id may have a version per year (11CF 007); never two for the same year.
+        for other in seen.get(rule.id, []):
+            if rule.years is None or other.years is None or rule.years & other.years:
+                raise ValueError(f"form {form}: rule {rule.id} is defined twice")
+        seen.setdefault(rule.id, []).append(rule)
     ordered = sorted(rules, key=lambda rule: rule_number(rule.id))
     return RuleSet(form, tuple(ordered))

@@ -3,7 +3,7 @@
 Form files are read line by line through ``contracts.kostra`` (ISO-8859-1, fixed width,
 SSB's layout of the year); each record is controlled and, if accepted, handed to a
 ``FormDerivation``; findings go to a sink as they arise, so memory stays flat whatever
-the file size. Only the fields the controls need are cut out of each line.
+the file size. Every layout field is cut out of each line, for SSB's whole control set.
 """
 
 from __future__ import annotations
@@ -13,39 +13,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TypeVar
 
 from contracts.kostra import Layout, iter_records, load_layout
 from services.compactor.config import ACCOUNTS_FUNCTION, ACCOUNTS_UNIT_KRONER
 from services.compactor.controls import (
-    MONTH_SUFFIXES,
-    DuplicateGuard,
     Finding,
     MunicipalityCheck,
     QpRecord,
     RecipientRecord,
+    RecordControl,
     Severity,
     check_length,
-    check_participant,
-    check_recipient,
 )
 from services.compactor.derive import FormDerivation
-
-_Record = TypeVar("_Record", RecipientRecord, QpRecord)
-_COMMON = ("KOMMUNE_NR", "VERSION", "BYDELSNR", "FODSELSDATO", "PERSON_JOURNALNR")
-_MONTHS = tuple(f"STMND_{m}" for m in range(1, 13))
-FIELDS_11F: tuple[str, ...] = (
-    *_COMMON,
-    "PERSON_FODSELSNR",
-    "PERSON_DUF",
-    "BU18",
-    "VKLO",
-    *_MONTHS,
-    "BIDRAG",
-    "LAAN",
-    *(f"{kind}_{suffix}" for suffix in MONTH_SUFFIXES for kind in ("BIDRAG", "LAAN")),
-)
-FIELDS_11CF: tuple[str, ...] = (*_COMMON, "PERSON_FODSELSNR", *_MONTHS, "KVP_STONAD")
+from services.compactor.rules.file_level import is_one_space_file
 
 FindingSink = Callable[[Finding], None]
 Progress = Callable[[str], None]
@@ -60,6 +41,8 @@ class ReadStats:
     records_accepted: int = 0
     records_skipped: int = 0
     negative_amounts: int = 0
+    empty_files: int = 0
+    """Files of one space: the municipality declares no recipients (rule 000, accepted)."""
     findings: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Severity})
 
 
@@ -72,12 +55,16 @@ def input_files(path: Path) -> list[Path]:
     raise FileNotFoundError(f"no form file or folder at {path}")
 
 
-def field_cutter(layout: Layout, names: tuple[str, ...]) -> Callable[[str], dict[str, str]]:
-    """A function giving the stripped values of ``names`` (those the layout has) of a line.
+def field_cutter(
+    layout: Layout, names: tuple[str, ...] | None = None
+) -> Callable[[str], dict[str, str]]:
+    """A function giving the stripped values of ``names`` (default: every field) of a line.
 
-    Equivalent to ``decode_record`` restricted to ``names``, without the other fields.
+    Equivalent to ``decode_record`` (restricted to ``names``), without its checks.
     """
-    slices = [(spec.name, spec.slice) for spec in layout.fields if spec.name in names]
+    slices = [
+        (spec.name, spec.slice) for spec in layout.fields if names is None or spec.name in names
+    ]
 
     def cut(line: str) -> dict[str, str]:
         return {name: line[where].strip() for name, where in slices}
@@ -106,10 +93,14 @@ class FormReader:
         self, form: str, paths: list[Path], stats: ReadStats
     ) -> Iterator[tuple[str, int, dict[str, str]]]:
         layout = load_layout(form, self.year)
-        cut = field_cutter(layout, FIELDS_11F if form == "11F" else FIELDS_11CF)
+        cut = field_cutter(layout)
         expected = layout.record_length
         for path in paths:
             stats.files += 1
+            with path.open("rb") as head:
+                if is_one_space_file(head.read(4)):
+                    stats.empty_files += 1  # 000: no recipients declared; nothing to count
+                    continue
             for line_no, line in iter_records(path, layout):
                 stats.records_read += 1
                 if self._progress and stats.records_read % self._every == 0:
@@ -127,29 +118,17 @@ class FormReader:
 
     def read_recipients(self, paths: list[Path], derivation: FormDerivation) -> ReadStats:
         """Read 11F files: control each record, count accepted ones in ``derivation``."""
-        return self._read("11F", paths, check_recipient, derivation.add_recipient)
+        return self._read("11F", paths, derivation)
 
     def read_participants(self, paths: list[Path], derivation: FormDerivation) -> ReadStats:
         """Read 11CF files: control each record, count accepted ones in ``derivation``."""
-        return self._read("11CF", paths, check_participant, derivation.add_participant)
+        return self._read("11CF", paths, derivation)
 
-    def _read(
-        self,
-        form: str,
-        paths: list[Path],
-        check: Callable[..., tuple[_Record | None, list[Finding]]],
-        add: Callable[[_Record], None],
-    ) -> ReadStats:
-        stats, guard = ReadStats(), DuplicateGuard()
+    def _read(self, form: str, paths: list[Path], derivation: FormDerivation) -> ReadStats:
+        stats = ReadStats()
+        control = RecordControl(form, self.year, municipality_problem=self._problem)
         for name, line_no, fields in self._records(form, paths, stats):
-            record, findings = check(
-                fields,
-                year=self.year,
-                municipality_problem=self._problem,
-                guard=guard,
-                file=name,
-                line=line_no,
-            )
+            record, findings = control.control(fields, file=name, line=line_no)
             for finding in findings:
                 self._emit(finding, stats)
             if record is None:
@@ -157,7 +136,10 @@ class FormReader:
                 continue
             stats.records_accepted += 1
             stats.negative_amounts += record.negative_amounts
-            add(record)
+            if isinstance(record, RecipientRecord):
+                derivation.add_recipient(record)
+            elif isinstance(record, QpRecord):
+                derivation.add_participant(record)
         return stats
 
 

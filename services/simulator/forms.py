@@ -34,6 +34,10 @@ MONTH_SUFFIXES = (
     "DES",
 )
 FormValues = dict[str, str | int | date | None]
+ARBSIT_BY_VKLO: dict[str, str] = {
+    "1": "01", "2": "05", "4": "03", "5": "07", "6": "09", "7": "04", "8": "10", "9": "04",
+}  # fmt: skip
+"""11F work situation consistent with the main livelihood (SSB 015–021)."""
 QP_ENDED = ("3", "4", "5", "7")
 """11CF statuses of a programme that ended in the year (they carry AVSL_DATO)."""
 QP_SITUATIONS: tuple[tuple[str, str], ...] = (
@@ -105,7 +109,7 @@ def record_11f(person: Person, area: Area, layout: Layout) -> FormValues:
     values.update(
         VKLO=person.vklo,
         TRYGDESIT="01" if person.vklo == "3" else "11",
-        ARBSIT="10",
+        ARBSIT=ARBSIT_BY_VKLO.get(person.vklo, "04"),
         BIDRAG=sum(person.bidrag),
         LAAN=sum(person.laan),
         GITT_OKONOMIRAD="2",

@@ -9,10 +9,19 @@ const INDICATORS = {
   kroner_paid: "Utbetalt (kr)",
   qp_participants: "Deltakere i KVP",
 };
+const LEVELS = {
+  nation: "Hele landet",
+  county: "Fylke",
+  kostra_group: "KOSTRA-gruppe",
+  municipality: "Kommune",
+  district: "Bydel",
+  nav_office: "NAV-kontor",
+};
+const KINDS = { jump: "Uvanlig endring", group_outlier: "Skiller seg ut i KOSTRA-gruppen", missing: "Mangler" };
 const MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"];
 const SVG = "http://www.w3.org/2000/svg";
 const fmt = new Intl.NumberFormat("nb-NO", { maximumFractionDigits: 1 });
-const state = { token: null, period: null, counties: null, municipalities: null, geo: null };
+const state = { token: null, period: null, counties: null, municipalities: null, geo: null, history: {} };
 
 function $(id) { return document.getElementById(id); }
 
@@ -86,6 +95,16 @@ function el(name, attrs, parent) {
   return node;
 }
 
+// Axis ticks for counts: 0 and whole-number steps of 1, 2, 2.5 (from 10), 5 × 10^n.
+function countTicks(max, count = 4) {
+  const raw = Math.max(1, max / count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * power)
+    .find((s) => s >= raw && Number.isInteger(s)) || 10 * power;
+  const top = step * Math.max(1, Math.ceil(max / step));
+  return Array.from({ length: Math.round(top / step) + 1 }, (_, k) => k * step);
+}
+
 function lineChart(svg, labels, series) {
   const W = 560, H = 260, L = 70, B = 30, T = 10;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -93,13 +112,13 @@ function lineChart(svg, labels, series) {
   svg.setAttribute("height", H);
   svg.replaceChildren();
   const values = series.flatMap((s) => s.values).filter((v) => v !== null && v !== undefined);
-  const max = values.length ? Math.max(...values) * 1.1 || 1 : 1;
+  const ticks = countTicks(values.length ? Math.max(...values) : 1);
+  const max = ticks[ticks.length - 1];
   const x = (i) => L + (i * (W - L - 10)) / Math.max(1, labels.length - 1);
   const y = (v) => H - B - ((H - B - T) * v) / max;
   el("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: "#999" }, svg);
-  for (let k = 0; k <= 4; k++) {
-    const v = (max * k) / 4;
-    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 10 }, svg).textContent = fmt.format(v);
+  for (const v of ticks) {
+    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 10, class: "tick" }, svg).textContent = fmt.format(v);
   }
   labels.forEach((label, i) => {
     el("text", { x: x(i), y: H - 10, "text-anchor": "middle", "font-size": 10 }, svg).textContent = label;
@@ -142,10 +161,11 @@ function renderTrend() {
   const data = state.counties;
   const ind = $("indicator").value;
   const area = $("area").value || "nation:0";
+  const get = state.history[area] || data.get;
   const months = Array.from({ length: 12 }, (_, i) => shift(state.period, i - 11));
-  const now = months.map((p) => data.get(area, p, ind));
-  const before = months.map((p) => data.get(area, shift(p, -12), ind));
-  const name = data.labels[area] || area;
+  const now = months.map((p) => get(area, p, ind));
+  const before = months.map((p) => get(area, shift(p, -12), ind));
+  const name = data.labels[area] || (state.municipalities && state.municipalities.labels[area]) || area;
   lineChart($("trend-chart"), months.map(monthLabel), [
     { label: "Siste 12 måneder", colour: "#0b3d5c", values: now.map((c) => c.value) },
     { label: "Året før", colour: "#c77700", dash: "4 3", values: before.map((c) => c.value) },
@@ -204,14 +224,16 @@ async function renderMap() {
 
 async function renderCoverage() {
   const cov = await api(`/v1/coverage?period=${state.period}`);
+  const order = Object.keys(LEVELS);
+  cov.levels.sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));
   fillTable($("coverage"), ["Nivå", "Rapportert", "Forventet", "Dekning"],
-    cov.levels.map((l) => [l.level, l.units_reported, l.units_expected, `${fmt.format(l.coverage * 100)} %`]));
+    cov.levels.map((l) => [LEVELS[l.level] || l.level, l.units_reported, l.units_expected, `${fmt.format(l.coverage * 100)} %`]));
   const list = $("missing");
   list.replaceChildren();
   for (const level of cov.levels) {
     for (const m of level.missing.slice(0, 50)) {
       const li = document.createElement("li");
-      li.textContent = `${level.level} ${m.code} ${m.name}`;
+      li.textContent = `${LEVELS[level.level] || level.level} ${m.code} ${m.name}`;
       list.appendChild(li);
     }
   }
@@ -220,7 +242,7 @@ async function renderCoverage() {
 async function renderAnomalies() {
   const found = await api(`/v1/anomalies?period=${state.period}`);
   fillTable($("anomalies"), ["Enhet", "Type", "Indikator", "Forklaring"],
-    found.anomalies.map((a) => [`${a.name} (${a.unit.code})`, a.kind, INDICATORS[a.indicator] || a.indicator, a.detail]));
+    found.anomalies.map((a) => [`${a.name} (${a.unit.code})`, KINDS[a.kind] || a.kind, INDICATORS[a.indicator] || a.indicator, a.detail]));
 }
 
 function renderUnits() {
@@ -276,7 +298,9 @@ async function refresh() {
   if (!area.options.length) {
     for (const unit of state.counties.units) area.add(new Option(state.counties.labels[unit], unit));
   }
+  state.history = {};
   renderNational();
+  if (area.value.startsWith("municipality:")) await selectMunicipality(area.value);
   renderTrend();
   renderUnits();
   await Promise.all([renderMap(), renderCoverage(), renderAnomalies()]);
@@ -354,6 +378,13 @@ function init() {
   select.addEventListener("change", () => { renderTrend(); renderMap().catch(report); });
   $("area").addEventListener("change", renderTrend);
   $("search").addEventListener("input", renderUnits);
+  $("find-municipality").addEventListener("input", renderHits);
+  $("find-municipality").addEventListener("keydown", (e) => {
+    const first = municipalityHits(e.target.value)[0];
+    if (e.key !== "Enter" || !first) return;
+    e.preventDefault();
+    selectMunicipality(first).catch(report);
+  });
   $("token-form").addEventListener("submit", (e) => {
     e.preventDefault();
     sessionStorage.setItem("sosialpuls-token", $("token-input").value.trim());

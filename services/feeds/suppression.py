@@ -14,20 +14,24 @@ missing with status ``".."``); the relations say which totals are sums of which 
 reader, so nothing else can be recovered through them; so do the cells the reader derives
 from them alone (:func:`known_to_reader`).
 
-Secondary suppression first makes every relation hold zero or at least two suppressed
-cells, then checks exactly (Gaussian elimination over the rationals) that no suppressed
-cell is determined by the published relations, suppressing a further cell where one is
-(fraction-free sparse elimination over the integers, exact);
-both steps repeat until nothing changes. A cell absent from the table counts as a known 0.
+Secondary suppression (:mod:`services.feeds.secondary`) offers every cell of a period and
+indicator for publication in priority order — the nation, counties and KOSTRA groups first,
+then the rest by value, largest first — and publishes it unless that would let a hidden
+cell be worked out (one step of Gaussian elimination over the null space of the relations
+decides), so the hidden figures are the smallest that protect. The exact check (Gaussian
+elimination over the rationals, fraction-free and sparse) then confirms that no hidden cell
+is determined, with a greedy repair should it ever find one. A cell absent from the table
+counts as a known 0.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from math import gcd
 from typing import Final
+
+from services.feeds.secondary import publishable, reduced_row_echelon
 
 RECIPIENTS: Final = "recipients"
 KRONER: Final = "kroner_paid"
@@ -179,12 +183,46 @@ def secondary_suppressed(
     return hidden
 
 
+TOP_LEVELS: Final = ("nation", "county", "kostra_group")
+
+
+def publish_order(values: Mapping[CellKey, int | None]) -> Callable[[CellKey], tuple[int, int]]:
+    """The order cells are offered for publication: the nation, counties and KOSTRA groups
+    first (hidden only when nothing else protects), then every other cell by value, the
+    largest first — so the secondary cells are the smallest that protect."""
+
+    def key(cell: CellKey) -> tuple[int, int]:
+        tier = 0 if cell.unit.split(":", 1)[0] in TOP_LEVELS else 1
+        return (tier, -(values.get(cell) or 0))
+
+    return key
+
+
 def _protect_system(
     values: Mapping[CellKey, int | None],
     relations: Sequence[Relation],
     hidden: set[CellKey],
     exempt: frozenset[CellKey],
 ) -> None:
+    cells = sorted({c for r in relations for c in r.cells})
+    protected = {c for c in cells if c in hidden}
+    if not protected:
+        return
+    known = [c for c in cells if c in exempt or values.get(c) is None]
+    hidden |= publishable(
+        cells, [(r.total, r.parts) for r in relations], protected, publish_order(values), known
+    )
+    _repair(values, relations, hidden, exempt)
+
+
+def _repair(
+    values: Mapping[CellKey, int | None],
+    relations: Sequence[Relation],
+    hidden: set[CellKey],
+    exempt: frozenset[CellKey],
+) -> None:
+    """The exact check, and a greedy repair should it find a determined cell (the
+    elimination leaves none; a cell the reader knows can still give one away)."""
     while True:
         if _protect_singletons(values, relations, hidden, exempt):
             continue
@@ -317,44 +355,3 @@ def _determined_in(relations: Sequence[Relation], hidden: set[CellKey]) -> set[C
         rows.append({j: v for j, v in row.items() if v != 0})
     pivots = reduced_row_echelon(rows, len(unknowns))
     return {unknowns[col] for r, col in pivots if len(rows[r]) == 1}
-
-
-def reduced_row_echelon(rows: list[dict[int, int]], width: int) -> list[tuple[int, int]]:
-    """Reduce sparse integer ``rows`` (column → coefficient) in place to a scaled reduced
-    row echelon form (fraction-free: each row is kept as integers divided by their gcd, so
-    the supports are exactly those of the rational RREF); return the (row, pivot column)
-    pairs. ``width`` is the number of columns."""
-    pivots: list[tuple[int, int]] = []
-    holding: dict[int, set[int]] = defaultdict(set)
-    for i, row in enumerate(rows):
-        for j in row:
-            holding[j].add(i)
-    free = set(range(len(rows)))
-    for col in range(width):
-        candidates = holding[col] & free
-        if not candidates:
-            continue
-        r = min(candidates, key=lambda i: (len(rows[i]), i))
-        free.discard(r)
-        pivot = rows[r]
-        lead = pivot[col]
-        for i in list(holding[col]):
-            if i == r:
-                continue
-            row = rows[i]
-            factor = row[col]
-            updated = {j: v * lead for j, v in row.items()}
-            for j, v in pivot.items():
-                updated[j] = updated.get(j, 0) - factor * v
-            for j in row.keys() - updated.keys():
-                holding[j].discard(i)
-            new = {j: v for j, v in updated.items() if v}
-            for j in updated:
-                if j in new:
-                    holding[j].add(i)
-                else:
-                    holding[j].discard(i)
-            divisor = gcd(*new.values()) if new else 1
-            rows[i] = {j: v // divisor for j, v in new.items()}
-        pivots.append((r, col))
-    return pivots

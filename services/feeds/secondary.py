@@ -1,0 +1,183 @@
+"""Secondary suppression by Gaussian elimination in priority order (pure).
+
+The idea is SSB's GaussSuppression, written for this table: a hidden cell stays protected
+as long as the table can still move it — some change of the hidden cells that keeps every
+published relation true changes it. Those changes form the null space of the relations
+restricted to the hidden cells. Start with every cell hidden (null space = the whole null
+space of the relations, one basis vector per leaf), then try to publish the cells one by
+one in priority order — the most valuable first: the nation, counties and KOSTRA groups,
+then everything else by its value. Publishing a cell fixes it: one elimination step removes
+the basis vector that moves it. A cell is published unless that would leave a protected
+cell (primary, or hidden in any case) with no basis vector that moves it; the cells left
+hidden are the secondary suppression.
+
+Every cell left hidden is then unrecoverable: a cell that could be worked out from the
+published ones would have been published for free (publishing it removes nothing). The
+callers still run the exact check over the whole system afterwards.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from math import gcd
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+Vector = dict[int, int]
+
+
+def null_space(rows: Sequence[Mapping[int, int]], width: int) -> list[Vector]:
+    """A sparse integer basis of ``{z : row · z = 0 for every row}`` over ``width`` columns.
+
+    Columns are eliminated in index order, so callers put the totals first and the leaves
+    last: the basis then has one short vector per free (leaf) column."""
+    work = [dict(r) for r in rows]
+    pivots = reduced_row_echelon(work, width)
+    pivot_of = {col: work[r] for r, col in pivots}
+    free = [c for c in range(width) if c not in pivot_of]
+    holding: dict[int, list[int]] = defaultdict(list)
+    for col, row in pivot_of.items():
+        for j in row:
+            if j != col:
+                holding[j].append(col)
+    basis: list[Vector] = []
+    for f in free:
+        scale = 1
+        for col in holding[f]:
+            lead = pivot_of[col][col]
+            scale = scale * abs(lead) // gcd(scale, abs(lead))
+        vec = {f: scale}
+        for col in holding[f]:
+            row = pivot_of[col]
+            vec[col] = -row[f] * scale // row[col]
+        basis.append(vec)
+    return basis
+
+
+def publishable(
+    cells: Sequence[K],
+    relations: Sequence[tuple[K, Sequence[K]]],
+    protected: Collection[K],
+    order: Callable[[K], tuple[float, ...]],
+    known: Collection[K] = (),
+) -> set[K]:
+    """The cells to hide: ``protected`` plus the secondary cells, so that no hidden cell is
+    determined by the published cells through ``relations`` (``total = Σ parts``).
+
+    ``known`` cells are published first whatever they give away (the reader has them);
+    the rest in ascending ``order`` (put the most valuable first)."""
+    index = {c: i for i, c in enumerate(cells)}
+    rows: list[Vector] = []
+    for total, parts in relations:
+        row: Vector = {index[total]: 1}
+        for p in parts:
+            row[index[p]] = row.get(index[p], 0) - 1
+        rows.append({j: v for j, v in row.items() if v})
+    basis = dict(enumerate(null_space(rows, len(cells))))
+    holding: dict[int, set[int]] = defaultdict(set)
+    for b, vec in basis.items():
+        for j in vec:
+            holding[j].add(b)
+    guard = {index[c] for c in protected if c in index}
+    hidden = set(guard)
+    forced = {index[c] for c in known if c in index} - guard
+    rest = sorted(
+        (i for i, c in enumerate(cells) if i not in guard and i not in forced),
+        key=lambda i: order(cells[i]),
+    )
+    for j in [*sorted(forced), *rest]:
+        if not _publish(j, basis, holding, guard, j in forced):
+            hidden.add(j)
+    return {cells[i] for i in hidden}
+
+
+def _publish(
+    j: int,
+    basis: dict[int, Vector],
+    holding: dict[int, set[int]],
+    guard: set[int],
+    forced: bool,
+) -> bool:
+    """Fix column ``j`` (one elimination step) unless that leaves a guarded column that no
+    basis vector moves; True when published."""
+    moving = holding.get(j)
+    if not moving:
+        return True  # already determined: publishing it reveals nothing more
+    pivot_id = min(moving, key=lambda b: (len(basis[b]), b))
+    pivot = basis[pivot_id]
+    lead = pivot[j]
+    updated: dict[int, Vector] = {}
+    for b in moving:
+        if b == pivot_id:
+            continue
+        vec = basis[b]
+        factor = vec[j]
+        new = {k: v * lead for k, v in vec.items()}
+        for k, v in pivot.items():
+            new[k] = new.get(k, 0) - factor * v
+        new = {k: v for k, v in new.items() if v}
+        divisor = gcd(*new.values()) if new else 1
+        updated[b] = {k: v // divisor for k, v in new.items()} if divisor > 1 else new
+    if not forced:
+        touched = {k for k in pivot if k in guard}
+        for b in updated:
+            touched.update(k for k in basis[b] if k in guard)
+        for k in touched:
+            still = any(k in vec for vec in updated.values()) or any(
+                b != pivot_id and b not in updated for b in holding[k]
+            )
+            if not still:
+                return False
+    for k in pivot:
+        holding[k].discard(pivot_id)
+    del basis[pivot_id]
+    for b, new in updated.items():
+        for k in basis[b]:
+            if k not in new:
+                holding[k].discard(b)
+        for k in new:
+            holding[k].add(b)
+        basis[b] = new
+    return True
+
+
+def reduced_row_echelon(rows: list[dict[int, int]], width: int) -> list[tuple[int, int]]:
+    """Reduce sparse integer ``rows`` (column → coefficient) in place to a scaled reduced
+    row echelon form (fraction-free: each row is kept as integers divided by their gcd, so
+    the supports are exactly those of the rational RREF); return the (row, pivot column)
+    pairs. ``width`` is the number of columns."""
+    pivots: list[tuple[int, int]] = []
+    holding: dict[int, set[int]] = defaultdict(set)
+    for i, row in enumerate(rows):
+        for j in row:
+            holding[j].add(i)
+    free = set(range(len(rows)))
+    for col in range(width):
+        candidates = holding[col] & free
+        if not candidates:
+            continue
+        r = min(candidates, key=lambda i: (len(rows[i]), i))
+        free.discard(r)
+        pivot = rows[r]
+        lead = pivot[col]
+        for i in list(holding[col]):
+            if i == r:
+                continue
+            row = rows[i]
+            factor = row[col]
+            updated = {j: v * lead for j, v in row.items()}
+            for j, v in pivot.items():
+                updated[j] = updated.get(j, 0) - factor * v
+            for j in row.keys() - updated.keys():
+                holding[j].discard(i)
+            new = {j: v for j, v in updated.items() if v}
+            for j in updated:
+                if j in new:
+                    holding[j].add(i)
+                else:
+                    holding[j].discard(i)
+            divisor = gcd(*new.values()) if new else 1
+            rows[i] = {j: v // divisor for j, v in new.items()}
+        pivots.append((r, col))
+    return pivots

@@ -374,3 +374,12 @@ def test_simulated_11cf_file_has_no_error_or_fatal(year: int, tmp_path: Path) ->
         grave = [f for f in rules.run(ctx) if f.severity in (Severity.ERROR, Severity.FATAL)]
         assert grave == [], (line_no, grave)
     assert {"1", "3", "4", "7"} <= statuses  # the rules for ended programmes were exercised
+
+
+def test_docs_list_every_11cf_rule_with_its_severity() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "compactor.md").read_text(encoding="utf-8")
+    section = text.split("## Skjema 11CF", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:4] for line in section.splitlines() if line.startswith("| 0")]
+    documented = {(cells[0].strip(), cells[1].strip()) for cells in rows}
+    expected = {(rule_id, severity.value) for rule_id, severity in SSB_SEVERITY.items()}
+    assert documented == expected

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 
 from services.compactor.config import EXACT_INDICATORS, INDICATORS
+from services.compactor.control_report import ControlSummary
 from services.compactor.reconcile import AccountsRow, ReconRow, Status
 from services.compactor.summary import Summary
 
@@ -134,6 +135,7 @@ def write_html(
     controls: Mapping[str, Counter[str]],
     names: Mapping[str, str],
     top: int = 40,
+    findings: ControlSummary | None = None,
 ) -> None:
     """Write the page; ``names`` maps unit codes to names, ``controls`` counts findings."""
     by_unit: dict[str, list[ReconRow]] = {}
@@ -168,6 +170,7 @@ def write_html(
             },
             "Kroner paid per month, all municipalities",
         ),
+        findings.html() if findings is not None else "",
         "<h2>Accounts check (function 281)</h2>",
         _accounts_table(accounts),
         "<h2>Units with the largest deviations</h2><table><tr><th class='l'>unit</th>"

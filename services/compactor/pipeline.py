@@ -140,6 +140,7 @@ def run_compaction(
         rows=rows,
         accounts=accounts_rows,
         controls=controls.by_municipality,
+        findings=controls.summary,
         names=names or {},
     )
     say(f"reports written to {out_dir}")

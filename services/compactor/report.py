@@ -14,11 +14,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from services.compactor.control_report import CONTROLS_HEADER, ControlSummary, csv_row
 from services.compactor.controls import Finding
 from services.compactor.reconcile import AccountsRow, ReconRow
 from services.compactor.summary import Summary
 
-CONTROLS_HEADER = ("file", "line", "municipality", "field", "severity", "message")
 RECON_HEADER = (
     "unit_type", "unit_code", "period", "indicator", "kind",
     "stream", "form", "difference", "relative_difference", "status",
@@ -38,30 +38,23 @@ def _text(value: object) -> str:
 
 
 class ControlsWriter:
-    """Writes findings to ``controls.csv`` as they arise and counts them per municipality."""
+    """Writes findings to ``controls.csv`` as they arise and sums them up for the HTML."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.by_municipality: dict[str, Counter[str]] = {}
+        self.summary = ControlSummary()
         self.total = 0
         self._file = path.open("w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file, delimiter=";")
         self._writer.writerow(CONTROLS_HEADER)
 
     def __call__(self, finding: Finding) -> None:
-        self._writer.writerow(
-            (
-                finding.file,
-                finding.line,
-                finding.municipality,
-                finding.field,
-                finding.severity.value,
-                finding.message,
-            )
-        )
+        self._writer.writerow(csv_row(finding))
         self.by_municipality.setdefault(finding.municipality, Counter())[
             finding.severity.value
         ] += 1
+        self.summary.add(finding)
         self.total += 1
 
     def close(self) -> None:

@@ -82,12 +82,13 @@ def test_reports_are_written_and_hold_no_person_numbers(tmp_path: Path) -> None:
     assert accounts["4601"]["accounts_kroner"] == "12000" and accounts["4601"]["status"] == "ok"
     with (out / "controls.csv").open() as f:
         controls = list(csv.DictReader(f, delimiter=";"))
-    assert {(c["line"], c["field"], c["severity"]) for c in controls} >= {
-        ("3", "PERSON_FODSELSNR", "ERROR"),
-        ("3", "PERSON_JOURNALNR", "ERROR"),
+    assert {(c["linje"], c["kontroll"], c["felt"], c["alvorlighet"]) for c in controls} >= {
+        ("2", "005B", "PERSON_JOURNALNR", "ERROR"),
+        ("3", "005B", "PERSON_JOURNALNR", "ERROR"),
     }
     html = (out / "report.html").read_text()
     assert "<svg" in html and "030102" in html
+    assert "Kontrollfunn" in html and "0301 bydel 02" in html and "005B" in html
     assert "<script" not in html and "https://" not in html
     texts = [p.read_text() for p in out.iterdir()] + messages
     assert not any(number in text for text in texts for number in FNRS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from services.feeds.figures import INDICATORS
+from contracts.rules import INDICATORS
 from services.feeds.names import Names, all_relations
 from services.feeds.suppression import CellKey, Relation, hierarchy_relations
 

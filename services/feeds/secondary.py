@@ -55,6 +55,69 @@ def null_space(rows: Sequence[Mapping[int, int]], width: int) -> list[Vector]:
     return basis
 
 
+def leaf_basis(relations: Sequence[tuple[int, Sequence[int]]], width: int) -> list[Vector] | None:
+    """The null space of ``total = Σ parts`` relations when each cell is the total of at
+    most one relation and no total is (indirectly) a part of itself — a hierarchy, however
+    many totals cross it: one vector per leaf (a cell that is no total), moving the leaf by
+    1 and every total above it by how often it counts the leaf. None otherwise."""
+    defined: dict[int, Sequence[int]] = {}
+    above: dict[int, list[int]] = defaultdict(list)
+    for total, parts in relations:
+        if total in defined:
+            return None
+        defined[total] = parts
+        for p in parts:
+            above[p].append(total)
+    depth: dict[int, int] = {}
+
+    def height(cell: int, path: frozenset[int]) -> int | None:
+        if cell in depth:
+            return depth[cell]
+        if cell in path:
+            return None
+        best = 0
+        for part in defined.get(cell, ()):
+            h = height(part, path | {cell})
+            if h is None:
+                return None
+            best = max(best, h + 1)
+        depth[cell] = best
+        return best
+
+    if any(height(c, frozenset()) is None for c in defined):
+        return None
+    basis: list[Vector] = []
+    for leaf in range(width):
+        if leaf in defined:
+            continue
+        vec: Vector = {leaf: 1}
+        frontier, reached = [leaf], {leaf}
+        while frontier:
+            cell = frontier.pop()
+            for total in above.get(cell, ()):
+                if total not in reached:
+                    reached.add(total)
+                    frontier.append(total)
+        for total in sorted(reached - {leaf}, key=lambda c: depth[c]):
+            coefficient = sum(vec.get(p, 0) for p in defined[total])
+            if coefficient:
+                vec[total] = coefficient
+        basis.append(vec)
+    return basis
+
+
+def _general_basis(
+    relations: Sequence[tuple[int, Sequence[int]]], cells: Sequence[K]
+) -> list[Vector]:
+    rows: list[Vector] = []
+    for total, parts in relations:
+        row: Vector = {total: 1}
+        for p in parts:
+            row[p] = row.get(p, 0) - 1
+        rows.append({j: v for j, v in row.items() if v})
+    return null_space(rows, len(cells))
+
+
 def publishable(
     cells: Sequence[K],
     relations: Sequence[tuple[K, Sequence[K]]],
@@ -68,13 +131,8 @@ def publishable(
     ``known`` cells are published first whatever they give away (the reader has them);
     the rest in ascending ``order`` (put the most valuable first)."""
     index = {c: i for i, c in enumerate(cells)}
-    rows: list[Vector] = []
-    for total, parts in relations:
-        row: Vector = {index[total]: 1}
-        for p in parts:
-            row[index[p]] = row.get(index[p], 0) - 1
-        rows.append({j: v for j, v in row.items() if v})
-    basis = dict(enumerate(null_space(rows, len(cells))))
+    indexed = [(index[t], [index[p] for p in parts]) for t, parts in relations]
+    basis = dict(enumerate(leaf_basis(indexed, len(cells)) or _general_basis(indexed, cells)))
     holding: dict[int, set[int]] = defaultdict(set)
     for b, vec in basis.items():
         for j in vec:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_suppression import INDICATORS, P, check_rules, crossing, determined, hierarchies, key
 
-from services.feeds.secondary import null_space
+from services.feeds.secondary import leaf_basis, null_space
 from services.feeds.suppression import (
     RECIPIENTS,
     SUPPRESSED,
@@ -155,3 +155,29 @@ def test_recipients_pattern_starts_the_kroner_pattern() -> None:
         key("a", "kroner_paid"),
         key("b", "kroner_paid"),
     }
+
+
+@settings(max_examples=100, deadline=None)
+@given(offices_over_districts())
+def test_leaf_basis_is_the_null_space_of_crossing_hierarchies(
+    system: tuple[dict[CellKey, int | None], list[Relation]],
+) -> None:
+    _, relations = system
+    cells = sorted({c for r in relations for c in r.cells if c.indicator == RECIPIENTS})
+    index = {c: i for i, c in enumerate(cells)}
+    indexed = [
+        (index[r.total], [index[p] for p in r.parts])
+        for r in relations
+        if r.total.indicator == RECIPIENTS
+    ]
+    basis = leaf_basis(indexed, len(cells))
+    assert basis is not None
+    rows = [{t: 1, **{p: -1 for p in parts}} for t, parts in indexed]
+    for vec in basis:
+        assert all(sum(r.get(j, 0) * v for j, v in vec.items()) == 0 for r in rows)
+    assert len(basis) == len(cells) - rank(rows, len(cells))
+
+
+def test_leaf_basis_refuses_a_cell_defined_twice() -> None:
+    assert leaf_basis([(0, [1, 2]), (0, [3])], 4) is None
+    assert leaf_basis([(0, [1]), (1, [0])], 2) is None

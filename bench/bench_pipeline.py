@@ -36,7 +36,7 @@ from deploy.local.topics import create_topics  # noqa: E402
 from services.simulator.run import SimulationConfig, simulate  # noqa: E402
 from services.storage.migrate import apply_migrations  # noqa: E402
 
-RUNTIME = os.environ.get("AGGREGATOR_RUNTIME", "faust")  # the worker inherits it
+RUNTIME = os.environ.get("SOSIALPULS_AGGREGATOR_RUNTIME", "faust")  # the worker inherits it
 RESULT = (
     ROOT
     / "bench"
@@ -110,9 +110,9 @@ def start_worker(brokers: str, db: str, prefix: str, group: str) -> subprocess.P
         "KAFKA_BROKERS": brokers,
         "DATABASE_URL": db,
         "SOSIALPULS_HOME": str(home),
-        "AGGREGATOR_TOPIC_PREFIX": prefix,
-        "AGGREGATOR_GROUP_ID": group,
-        "AGGREGATOR_WEB_PORT": str(free_port()),
+        "SOSIALPULS_TOPIC_PREFIX": prefix,
+        "SOSIALPULS_AGGREGATOR_GROUP_ID": group,
+        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(free_port()),
     }
     log = (home / "worker.log").open("wb")
     return subprocess.Popen(

@@ -114,9 +114,9 @@ def start_worker(brokers: str, db: str, prefix: str, group: str) -> Worker:
         "KAFKA_BROKERS": brokers,
         "DATABASE_URL": db,
         "SOSIALPULS_HOME": str(home),
-        "AGGREGATOR_TOPIC_PREFIX": prefix,
-        "AGGREGATOR_GROUP_ID": group,
-        "AGGREGATOR_WEB_PORT": str(port),
+        "SOSIALPULS_TOPIC_PREFIX": prefix,
+        "SOSIALPULS_AGGREGATOR_GROUP_ID": group,
+        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(port),
     }
     with (home / "worker.log").open("wb") as log:
         process = subprocess.Popen(

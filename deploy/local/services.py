@@ -69,7 +69,7 @@ def service_env(
         "SOSIALPULS_HOME": str(home.root),
         "SOSIALPULS_KEYS_DIR": str(home.keys),
         "PORT": str(port),
-        "AGGREGATOR_WEB_PORT": str(port),
+        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(port),
     }
 
 

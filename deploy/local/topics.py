@@ -1,4 +1,6 @@
-"""The project's Kafka topics: names, partition counts, configs, and explicit creation.
+"""The project's Kafka topics: partition counts, configs, and explicit creation.
+
+The names are the contract's (``contracts.topics``).
 
 Tansu auto-creates topics with one partition, so every topic is created explicitly.
 `create_topics(brokers, prefix)` is reused by tests for a private, uniquely prefixed set.
@@ -10,10 +12,20 @@ from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-REPORTS = "sosialpuls.indicator-reports.v1"
-DLQ = "sosialpuls.indicator-reports.v1.dlq"
-SCORECARDS = "sosialpuls.scorecard-updates.v1"
-ANNUAL = "sosialpuls.annual-reconciled.v1"
+from contracts.topics import ANNUAL, DLQ, REPORTS, SCORECARDS, TopicSet
+
+__all__ = [
+    "ANNUAL",
+    "DLQ",
+    "REPORTS",
+    "SCORECARDS",
+    "TOPIC_SPECS",
+    "TopicCreationError",
+    "TopicSet",
+    "TopicSpec",
+    "create_topics",
+    "delete_topics",
+]
 
 _TOPIC_EXISTS = 36
 
@@ -33,29 +45,6 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec(SCORECARDS, 4, (("cleanup.policy", "compact"),)),
     TopicSpec(ANNUAL, 1, (("cleanup.policy", "compact"),)),
 )
-
-
-@dataclass(frozen=True)
-class TopicSet:
-    """The four topic names of one stack (or of one test, when prefixed)."""
-
-    reports: str
-    dlq: str
-    scorecards: str
-    annual: str
-
-    @classmethod
-    def with_prefix(cls, prefix: str = "") -> TopicSet:
-        """The standard names with `prefix` in front (empty prefix: the real names)."""
-        return cls(
-            reports=prefix + REPORTS,
-            dlq=prefix + DLQ,
-            scorecards=prefix + SCORECARDS,
-            annual=prefix + ANNUAL,
-        )
-
-    def names(self) -> list[str]:
-        return [self.reports, self.dlq, self.scorecards, self.annual]
 
 
 class TopicCreationError(RuntimeError):

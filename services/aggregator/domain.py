@@ -18,10 +18,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
+from contracts.registry import LEVELS
 from contracts.reports import INDICATORS, IndicatorReportV1, Reason, ReportRejected, parse_report
 
 NATION = "0"
-ROLLUP_LEVELS = ("district", "municipality", "county", "kostra_group", "nav_office", "nation")
+ROLLUP_LEVELS: tuple[str, ...] = LEVELS
 Values = tuple[int | None, ...]  # the six indicators, in INDICATORS order
 
 

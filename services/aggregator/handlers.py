@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from contracts.dead_letters import DeadLetter as DeadLetter
 from contracts.reports import IndicatorReportV1, Reason
 from services.aggregator.domain import (
     Outcome,
@@ -52,18 +53,6 @@ class InboundRecord:
     offset: int
     key: bytes | None
     value: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A rejected record for the DLQ (``payload`` None when it must not be echoed)."""
-
-    origin: Origin
-    key: bytes | None
-    payload: bytes | None
-    reason: str
-    message: str
-    event_id: str | None
 
 
 @dataclass(slots=True)

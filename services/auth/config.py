@@ -3,7 +3,7 @@
 ``AuthSettings().verifier()`` and ``AuthSettings().audit_log()`` are what a service needs:
 the public key is ``SOSIALPULS_JWT_PUBLIC_KEY`` (PEM or JWKS), else ``public.pem`` in
 ``SOSIALPULS_KEYS_DIR``, else in ``$SOSIALPULS_HOME/keys``; the audit file is
-``$SOSIALPULS_HOME/logs/audit.log``.
+``$SOSIALPULS_HOME/logs/audit.log``. The gateway's and the feeds' settings extend this class.
 """
 
 from __future__ import annotations
@@ -11,18 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.auth.audit import AuditLog, audit_path
 from services.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
+from services.settings import HomeSettings
 
 
-class AuthSettings(BaseSettings):
+class AuthSettings(HomeSettings):
     """Where the verification key is and which issuer and audience tokens must name."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    home: Path = Field(Path(".sosialpuls"), validation_alias="SOSIALPULS_HOME")
     keys_dir: Path | None = Field(None, validation_alias="SOSIALPULS_KEYS_DIR")
     jwt_public_key: Path | None = Field(None, validation_alias="SOSIALPULS_JWT_PUBLIC_KEY")
     jwt_issuer: str = Field(DEFAULT_ISSUER, validation_alias="SOSIALPULS_JWT_ISSUER")
@@ -30,7 +27,12 @@ class AuthSettings(BaseSettings):
 
     @property
     def public_key_path(self) -> Path:
+        """``SOSIALPULS_JWT_PUBLIC_KEY``, else ``public.pem`` in the keys dir of the home."""
         return self.jwt_public_key or (self.keys_dir or self.home / "keys") / "public.pem"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return audit_path(self.home)
 
     def verifier(self) -> TokenVerifier:
         """A verifier for the configured key (reads the key file now)."""
@@ -40,4 +42,4 @@ class AuthSettings(BaseSettings):
 
     def audit_log(self) -> AuditLog:
         """The audit log of this stack home."""
-        return AuditLog(audit_path(self.home))
+        return AuditLog(self.audit_log_path)

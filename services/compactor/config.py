@@ -10,14 +10,9 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-INDICATORS: tuple[str, ...] = (
-    "recipients",
-    "recipients_with_children",
-    "recipients_main_livelihood",
-    "recipients_under_30",
-    "kroner_paid",
-    "qp_participants",
-)
+from contracts.rules import INDICATORS as INDICATORS
+from contracts.topics import ANNUAL
+
 EXACT_INDICATORS: frozenset[str] = frozenset(
     {"recipients", "recipients_under_30", "kroner_paid", "qp_participants"}
 )
@@ -58,4 +53,4 @@ class SealSettings(BaseSettings):
     @property
     def annual_topic(self) -> str:
         """The compacted topic of sealed unit-years."""
-        return self.sosialpuls_topic_prefix + "sosialpuls.annual-reconciled.v1"
+        return self.sosialpuls_topic_prefix + ANNUAL

@@ -15,43 +15,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from contracts.periods import parse_period, periods_between, shift
+from contracts.rules import INDICATORS
 from services.feeds.suppression import MISSING, SUPPRESSED, Cell, CellKey
 
-INDICATORS: tuple[str, ...] = (
-    "recipients",
-    "recipients_with_children",
-    "recipients_main_livelihood",
-    "recipients_under_30",
-    "kroner_paid",
-    "qp_participants",
-)
+__all__ = [
+    "DEADLINE_DAY",
+    "INDICATORS",
+    "figure_status",
+    "month_view",
+    "parse_period",
+    "per_1000",
+    "periods_between",
+    "reporting_deadline",
+    "shift",
+]
+
 DEADLINE_DAY = 20
-
-
-def parse_period(period: str) -> tuple[int, int]:
-    """``"2025-03"`` → ``(2025, 3)``; ValueError for anything else."""
-    year, _, month = period.partition("-")
-    y, m = int(year), int(month)
-    if len(period) != 7 or not 1 <= m <= 12 or y < 1900:
-        raise ValueError(f"period must be YYYY-MM, got {period!r}")
-    return y, m
-
-
-def shift(period: str, months: int) -> str:
-    """The period ``months`` later (negative: earlier)."""
-    y, m = parse_period(period)
-    index = y * 12 + (m - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def periods_between(first: str, last: str) -> list[str]:
-    """Every period from ``first`` to ``last`` inclusive (empty when reversed)."""
-    out: list[str] = []
-    current = first
-    while current <= last:
-        out.append(current)
-        current = shift(current, 1)
-    return out
 
 
 def reporting_deadline(period: str) -> date:

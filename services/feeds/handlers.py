@@ -12,18 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from contracts.registry import Level
+from contracts.periods import periods_between, shift
+from contracts.registry import LEVELS, Level
+from contracts.rules import INDICATORS
 from services.feeds import anomalies as anomaly_rules
 from services.feeds import queries
-from services.feeds.figures import (
-    INDICATORS,
-    figure_status,
-    month_view,
-    per_1000,
-    periods_between,
-    reporting_deadline,
-    shift,
-)
+from services.feeds.figures import figure_status, month_view, per_1000, reporting_deadline
 from services.feeds.names import Names, all_relations, hierarchy
 from services.feeds.suppression import (
     SUPPRESSED,
@@ -34,14 +28,6 @@ from services.feeds.suppression import (
     suppress,
 )
 
-LEVELS: tuple[str, ...] = (
-    "municipality",
-    "district",
-    "nav_office",
-    "county",
-    "kostra_group",
-    "nation",
-)
 ANCESTORS: dict[str, tuple[str, ...]] = {
     "nation": ("nation",),
     "county": ("nation", "county"),

@@ -13,6 +13,8 @@ from typing import Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from contracts.periods import period_date, period_text
+
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 INDICATOR_COLUMNS = (
@@ -21,18 +23,10 @@ INDICATOR_COLUMNS = (
 )
 
 
-def to_date(period: str) -> date:
-    return date(int(period[:4]), int(period[5:7]), 1)
-
-
-def to_period(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def _row(record: asyncpg.Record) -> dict[str, Any]:
     row = dict(record)
     if isinstance(row.get("period"), date):
-        row["period"] = to_period(row["period"])
+        row["period"] = period_text(row["period"])
     return row
 
 
@@ -51,7 +45,11 @@ async def rollups(
         "AND ($4::text[] IS NULL OR code = ANY($4::text[])) ORDER BY level, code, period"
     )
     records = await con.fetch(
-        sql, list(levels), to_date(first), to_date(last), None if codes is None else list(codes)
+        sql,
+        list(levels),
+        period_date(first),
+        period_date(last),
+        None if codes is None else list(codes),
     )
     return [_row(r) for r in records]
 
@@ -65,10 +63,10 @@ async def own_reports(
         "WHERE unit_type = $1 AND unit_code = $2 AND period BETWEEN $3 AND $4",
         unit_type,
         code,
-        to_date(first),
-        to_date(last),
+        period_date(first),
+        period_date(last),
     )
-    return {to_period(r["period"]): dict(r) for r in records}
+    return {period_text(r["period"]): dict(r) for r in records}
 
 
 async def sealed_years(con: Conn) -> set[int]:
@@ -78,7 +76,7 @@ async def sealed_years(con: Conn) -> set[int]:
 async def latest_period(con: Conn) -> str | None:
     """The latest period with any rollup (the dashboard's default month)."""
     day = await con.fetchval("SELECT max(period) FROM rollup_month WHERE level = 'nation'")
-    return None if day is None else to_period(day)
+    return None if day is None else period_text(day)
 
 
 async def coverage(con: Conn, period: str) -> list[dict[str, Any]]:
@@ -86,7 +84,7 @@ async def coverage(con: Conn, period: str) -> list[dict[str, Any]]:
     records = await con.fetch(
         "SELECT level, units_reported, units_expected, coverage FROM coverage "
         "WHERE period = $1 ORDER BY level",
-        to_date(period),
+        period_date(period),
     )
     return [dict(r) for r in records]
 
@@ -97,7 +95,7 @@ async def missing_units(con: Conn, period: str, level: str) -> list[str]:
         "SELECT e.code FROM expected_units e LEFT JOIN rollup_month r "
         "ON r.level = e.level AND r.code = e.code AND r.period = e.period "
         "WHERE e.period = $1 AND e.level = $2 AND r.code IS NULL ORDER BY e.code",
-        to_date(period),
+        period_date(period),
         level,
     )
     return [str(r["code"]) for r in records]
@@ -108,7 +106,7 @@ async def report_times(con: Conn, period: str) -> list[dict[str, Any]]:
     records = await con.fetch(
         "SELECT unit_type, unit_code, revision, received_at FROM unit_month_facts "
         "WHERE period = $1 ORDER BY unit_type, unit_code",
-        to_date(period),
+        period_date(period),
     )
     return [dict(r) for r in records]
 
@@ -134,7 +132,7 @@ async def period_versions(con: Conn, first: str, last: str) -> dict[str, datetim
     records = await con.fetch(
         "SELECT period, max(updated_at) AS version FROM rollup_month "
         "WHERE period BETWEEN $1 AND $2 GROUP BY period ORDER BY period",
-        to_date(first),
-        to_date(last),
+        period_date(first),
+        period_date(last),
     )
-    return {to_period(r["period"]): r["version"] for r in records}
+    return {period_text(r["period"]): r["version"] for r in records}

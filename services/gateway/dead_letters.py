@@ -13,31 +13,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from contracts.dead_letters import NOT_ON_TOPIC, DeadLetter
 from contracts.personal_data import contains_fodselsnummer, find_personal_data
 from contracts.reports import PRECEDENCE, FieldError, Reason
 
 ORIGIN = "gateway"
-NOT_ON_TOPIC = "-1"
 
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """One record for the DLQ topic: key (the unit, when it may be shown), value, headers."""
-
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...]
-
-    def header(self, name: str) -> str | None:
-        """The header ``name`` as text (None when absent)."""
-        for key, value in self.headers:
-            if key == name:
-                return value.decode("utf-8")
-        return None
+__all__ = ["ORIGIN", "DeadLetter", "dead_letter", "primary_error"]
 
 
 def primary_error(errors: Sequence[FieldError]) -> FieldError:
@@ -96,20 +81,13 @@ def dead_letter(
     error = primary_error(errors)
     reason, message = str(error.reason), error.message
     sensitive = reason == Reason.PERSONAL_DATA or holds_personal_data(original)
-    headers: list[tuple[str, str]] = [
-        ("reason", reason),
-        ("message", message),
-        ("origin", ORIGIN),
-        ("origin_topic", origin_topic),
-        ("origin_partition", NOT_ON_TOPIC),
-        ("origin_offset", NOT_ON_TOPIC),
-    ]
-    event_id = None if sensitive else event_id_of(original)
-    if event_id is not None:
-        headers.append(("event_id", event_id))
-    headers.append(("received_at", received_at.isoformat().replace("+00:00", "Z")))
     return DeadLetter(
+        origin=(origin_topic, NOT_ON_TOPIC, NOT_ON_TOPIC),
         key=None if sensitive or unit_key is None else unit_key.encode("utf-8"),
-        value=b"" if sensitive else payload_of(original),
-        headers=tuple((name, text.encode("utf-8")) for name, text in headers),
+        payload=None if sensitive else payload_of(original),
+        reason=reason,
+        message=message,
+        event_id=None if sensitive else event_id_of(original),
+        origin_service=ORIGIN,
+        received_at=received_at,
     )

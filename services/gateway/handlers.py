@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts.dead_letters import DeadLetter
 from contracts.reports import FieldError, Reason
 from services.auth.audit import AuditLog
 from services.auth.tokens import Principal
 from services.gateway.adapters.kafka import BrokerUnavailable, Delivery, ReportSink
-from services.gateway.dead_letters import DeadLetter, dead_letter
+from services.gateway.dead_letters import dead_letter
 from services.gateway.domain import (
     CheckedItem,
     UnitRegistry,

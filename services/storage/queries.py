@@ -13,32 +13,19 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeAlias
 from uuid import UUID
 
+from contracts.periods import period_date as period_date
+from contracts.periods import period_text as period_text
+from contracts.rules import INDICATORS
+
 if TYPE_CHECKING:
     import asyncpg
     from asyncpg.pool import PoolConnectionProxy
 
-INDICATOR_COLUMNS = (
-    "recipients",
-    "recipients_with_children",
-    "recipients_main_livelihood",
-    "recipients_under_30",
-    "kroner_paid",
-    "qp_participants",
-)
+INDICATOR_COLUMNS = INDICATORS
 UnitPeriodKey = tuple[str, str, date]  # unit_type, unit_code, period
 RollupKey = tuple[str, str, date]  # level, code, period
 Origin = tuple[str, int, int]  # topic, partition, offset
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
-
-
-def period_date(period: str) -> date:
-    """``"2025-03"`` → ``date(2025, 3, 1)``."""
-    return date(int(period[:4]), int(period[5:7]), 1)
-
-
-def period_text(d: date) -> str:
-    """``date(2025, 3, 1)`` → ``"2025-03"``."""
-    return f"{d.year:04d}-{d.month:02d}"
 
 
 @dataclass(frozen=True, slots=True)

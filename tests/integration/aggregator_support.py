@@ -125,9 +125,9 @@ def start_worker(
         "KAFKA_BROKERS": brokers,
         "DATABASE_URL": database_url,
         "SOSIALPULS_HOME": str(home),
-        "AGGREGATOR_TOPIC_PREFIX": prefix,
-        "AGGREGATOR_GROUP_ID": group,
-        "AGGREGATOR_WEB_PORT": str(port),
+        "SOSIALPULS_TOPIC_PREFIX": prefix,
+        "SOSIALPULS_AGGREGATOR_GROUP_ID": group,
+        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(port),
         **env,
     }
     log = home / "worker.log"

@@ -78,7 +78,9 @@ async def test_a_simulated_year_equals_truth(
 ) -> None:
     ends = await produce(kafka_brokers, topics.reports, sim.lines)
     group = f"agg-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(kafka_brokers, pg_database_url, topics, group, AGGREGATOR_RUNTIME=runtime)
+    worker = start_worker(
+        kafka_brokers, pg_database_url, topics, group, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
+    )
     try:
         await wait_caught_up(kafka_brokers, group, topics.reports, ends, worker)
     finally:
@@ -127,8 +129,8 @@ async def test_sigkill_and_stop_restarts_and_a_replay_from_zero_change_nothing(
             pg_database_url,
             topics,
             group,
-            AGGREGATOR_BATCH_SIZE="50",
-            AGGREGATOR_RUNTIME=runtime,
+            SOSIALPULS_AGGREGATOR_BATCH_SIZE="50",
+            SOSIALPULS_AGGREGATOR_RUNTIME=runtime,
         )
         # stop it once it has persisted more, but (most likely) not everything
         for _ in range(600):
@@ -137,7 +139,9 @@ async def test_sigkill_and_stop_restarts_and_a_replay_from_zero_change_nothing(
             await asyncio.sleep(0.1)
         persisted = await pg_pool.fetchval("SELECT count(*) FROM report_revisions")
         worker.kill() if attempt < 3 else worker.stop()
-    worker = start_worker(kafka_brokers, pg_database_url, topics, group, AGGREGATOR_RUNTIME=runtime)
+    worker = start_worker(
+        kafka_brokers, pg_database_url, topics, group, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
+    )
     try:
         await wait_caught_up(kafka_brokers, group, topics.reports, ends, worker)
     finally:
@@ -152,7 +156,7 @@ async def test_sigkill_and_stop_restarts_and_a_replay_from_zero_change_nothing(
     before = await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period")
     replay = f"agg-replay-{uuid.uuid4().hex[:8]}"  # a new group starts from offset 0
     worker = start_worker(
-        kafka_brokers, pg_database_url, topics, replay, AGGREGATOR_RUNTIME=runtime
+        kafka_brokers, pg_database_url, topics, replay, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
     )
     try:
         await wait_caught_up(kafka_brokers, replay, topics.reports, ends, worker)

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from contracts.rules import INDICATORS
 from services.auth.tokens import TokenIssuer, TokenVerifier, key_id
 from services.feeds.app import create_app
 from services.feeds.config import FeedsSettings
-from services.feeds.figures import INDICATORS
 from services.simulator.run import SimulationConfig, simulate
 
 SUBGROUPS = ("recipients_with_children", "recipients_main_livelihood", "recipients_under_30")

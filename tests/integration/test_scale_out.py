@@ -174,7 +174,9 @@ async def test_a_stopped_worker_s_partitions_are_taken_over(
 ) -> None:
     group = f"agg-takeover-{uuid.uuid4().hex[:8]}"
     # small batches: the stopped worker is sure to leave work behind on its partitions
-    a, b = start_pair(kafka_brokers, pg_database_url, topics, group, AGGREGATOR_BATCH_SIZE="100")
+    a, b = start_pair(
+        kafka_brokers, pg_database_url, topics, group, SOSIALPULS_AGGREGATOR_BATCH_SIZE="100"
+    )
     try:
         await wait_assigned(a, b)
         ends = await produce(kafka_brokers, topics.reports, sim.lines)

@@ -151,7 +151,9 @@ async def test_postgres_restarted_mid_run_equals_truth(
 ) -> None:
     ends = await produce(kafka_brokers, topics.reports, one_year.lines)
     group = f"pgfault-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(kafka_brokers, database, topics, group, AGGREGATOR_BATCH_SIZE=str(BATCH))
+    worker = start_worker(
+        kafka_brokers, database, topics, group, SOSIALPULS_AGGREGATOR_BATCH_SIZE=str(BATCH)
+    )
     try:
         pool = await asyncpg.create_pool(database, min_size=1, max_size=2)
         try:
@@ -188,7 +190,9 @@ async def test_lag_reads_the_unread_reports_while_the_worker_is_paused(
     first, unread = valid[:100], valid[100:]
     ends = await produce(kafka_brokers, topics.reports, first)
     group = f"lag-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(kafka_brokers, database, topics, group, AGGREGATOR_BATCH_SIZE=str(BATCH))
+    worker = start_worker(
+        kafka_brokers, database, topics, group, SOSIALPULS_AGGREGATOR_BATCH_SIZE=str(BATCH)
+    )
     try:
         await wait_caught_up(kafka_brokers, group, topics.reports, ends, worker)
         private_postgres.stop()

@@ -74,7 +74,9 @@ async def kill_at_random_points(
     group = f"kill-{uuid.uuid4().hex[:8]}"
     seen: list[int] = []
     for fraction in fractions:
-        worker = start_worker(brokers, database_url, topics, group, AGGREGATOR_BATCH_SIZE="50")
+        worker = start_worker(
+            brokers, database_url, topics, group, SOSIALPULS_AGGREGATOR_BATCH_SIZE="50"
+        )
         try:
             last = seen[-1] if seen else 0
             seen.append(await wait_committed(brokers, group, topics.reports, ends, fraction, last))
@@ -144,7 +146,7 @@ async def test_a_stalled_worker_whose_partitions_moved_does_not_double_count(
     partitions and finishes; A is resumed (SIGCONT) with its stale batch in hand."""
     ends = await produce(kafka_brokers, topics.reports, one_year.lines)
     group = f"stall-{uuid.uuid4().hex[:8]}"
-    env = {"AGGREGATOR_BATCH_SIZE": "50"}
+    env = {"SOSIALPULS_AGGREGATOR_BATCH_SIZE": "50"}
     stalled = start_worker(kafka_brokers, pg_database_url, topics, group, **env)
     second: WorkerProcess | None = None
     try:

@@ -14,16 +14,9 @@ import pytest
 from contracts.kostra import ENCODING, decode_record, load_layout
 from contracts.personal_data import is_fodselsnummer
 from contracts.registry import Registry
+from contracts.rules import INDICATORS
 from services.simulator import SimulationConfig, simulate
 
-INDICATORS = (
-    "recipients",
-    "recipients_with_children",
-    "recipients_main_livelihood",
-    "recipients_under_30",
-    "kroner_paid",
-    "qp_participants",
-)
 SUFFIXES = (
     "JAN",
     "FEB",

@@ -14,23 +14,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from services.aggregator.handlers import DeadLetter
+from contracts.dead_letters import DeadLetter
 from services.storage.queries import INDICATOR_COLUMNS, RollupRow, period_text
 
 
 def dlq_headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
     """The DLQ headers of one rejected record."""
-    topic, partition, offset = letter.origin
-    headers = [
-        ("reason", letter.reason.encode()),
-        ("message", letter.message.encode()),
-        ("origin_topic", topic.encode()),
-        ("origin_partition", str(partition).encode()),
-        ("origin_offset", str(offset).encode()),
-    ]
-    if letter.event_id:
-        headers.append(("event_id", letter.event_id.encode()))
-    return headers
+    return list(letter.headers)
 
 
 def scorecard_key(row: RollupRow) -> bytes:

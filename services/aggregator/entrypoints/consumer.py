@@ -1,4 +1,4 @@
-"""A plain aiokafka runtime for the same handler (``AGGREGATOR_RUNTIME=aiokafka``).
+"""A plain aiokafka runtime for the same handler (``SOSIALPULS_AGGREGATOR_RUNTIME=aiokafka``).
 
 faust's per-event machinery caps a worker at ~2,000 events/s on the local machine; this
 loop hands ``getmany`` batches straight to ``handle_batch`` and commits the batch's offsets

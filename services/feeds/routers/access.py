@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from contracts.periods import parse_period
 from services.auth.audit import AuditLog
 from services.auth.roles import ReadAccess, decide_read
 from services.auth.tokens import SCOPE_READ, InsufficientScope, InvalidToken, Principal
-from services.feeds.figures import parse_period
 from services.feeds.queries import Conn
 
 bearer = HTTPBearer(auto_error=False, description="RS256 JWT (`sosialpuls token ...`)")

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from contracts.periods import periods_between, shift
+from contracts.registry import LEVELS
+from contracts.rules import INDICATORS
 from services.feeds import queries
-from services.feeds.figures import INDICATORS, periods_between, shift
-from services.feeds.handlers import ANCESTORS, LEVELS, Feeds, NotFound
+from services.feeds.handlers import ANCESTORS, Feeds, NotFound
 from services.feeds.jsonstat import build_csv, build_dataset
 from services.feeds.routers.access import Authorised, Refused, connection, period_param
 

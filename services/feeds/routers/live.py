@@ -12,8 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
+from contracts.rules import INDICATORS
 from services.feeds import queries
-from services.feeds.figures import INDICATORS, per_1000
+from services.feeds.figures import per_1000
 from services.feeds.handlers import Feeds
 from services.feeds.routers.access import Authorised, Refused, connection
 from services.feeds.suppression import CellKey

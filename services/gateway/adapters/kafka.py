@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from services.gateway.dead_letters import DeadLetter
+from contracts.dead_letters import DeadLetter
 
 log = logging.getLogger(__name__)
 Headers = list[tuple[str, bytes]]

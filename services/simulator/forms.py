@@ -2,8 +2,9 @@
 
 One national file per form, records ordered by municipality, district and journal number.
 Faults are the kinds SSB's controls catch: a duplicated record (same fødselsnummer twice in a
-municipality), a record whose monthly amounts do not sum to the yearly ones, and a record
-with amounts but no month of assistance marked. Pure: returns lines, writes nothing.
+municipality), a record whose monthly amounts do not sum to the yearly ones, a record
+with amounts but no month of assistance marked, and 11F records with a bad code (SSB 032,
+033, 035, 039). Pure: returns lines, writes nothing.
 """
 
 from __future__ import annotations
@@ -206,6 +207,8 @@ def inject_form_faults(
         for _ in range(n):
             out.append(_without_months(rng.choice(records), year, rng, taken))
         out.sort(key=lambda r: (r.municipality, r.bydelsnr, r.journal))
+    if form == "11F":
+        _violate_rules(records, n, random.Random(f"sosialpuls:{seed}:form-rules:{form}"))
     doubled = {id(r) for r in rng.sample(records, min(n, len(records)))}
     with_duplicates = []
     for record in out:
@@ -213,6 +216,24 @@ def inject_form_faults(
         if id(record) in doubled:
             with_duplicates.append(_duplicate(record))
     return with_duplicates
+
+
+RULE_VIOLATIONS: tuple[tuple[str, str, str], ...] = (
+    ("032", "GITT_OKONOMIRAD", "7"),
+    ("033", "FAAT_INDIVIDUELL_PLAN", "9"),
+    ("035", "BOSIT", "9"),
+    ("039", "VILKARSOSLOV", "5"),
+)
+"""11F faults SSB's record rules catch (rule, field, bad value); none changes an indicator."""
+
+
+def _violate_rules(records: list[FormRecord], n: int, rng: random.Random) -> None:
+    """Give ``n`` clean 11F records one bad code each, tagged ``rule_<id>``."""
+    clean = [r for r in records if r.kind is None]
+    for index, record in enumerate(rng.sample(clean, min(n, len(clean)))):
+        rule, name, value = RULE_VIOLATIONS[index % len(RULE_VIOLATIONS)]
+        record.editable()[name] = value
+        record.kind = f"rule_{rule}"
 
 
 def _duplicate(original: FormRecord) -> FormRecord:

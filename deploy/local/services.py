@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.home import StackHome, remembered_port
-from deploy.local.processes import ProcessRecord, is_alive, spawn
+from deploy.local.processes import ProcessRecord, is_alive, load_record, spawn
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
 def service_env(
     home: StackHome, kafka_brokers: str, database_url: str, port: int
 ) -> dict[str, str]:
-    """The environment every service gets (settings are read via pydantic-settings)."""
+    """The environment every service gets (settings are read via pydantic-settings); the
+    gateway's address once it runs (the feeds forward /rapportering's uploads to it)."""
+    gateway = load_record(home, "gateway")
     return {
         **os.environ,
+        **({"SOSIALPULS_FEEDS_GATEWAY_URL": gateway.address} if gateway is not None else {}),
         "KAFKA_BROKERS": kafka_brokers,
         "DATABASE_URL": database_url,
         "SOSIALPULS_HOME": str(home.root),

@@ -27,12 +27,14 @@ from prometheus_client import (
 from contracts.registry import Registry
 from services.auth.audit import AuditLog
 from services.auth.tokens import TokenVerifier
+from services.errors import error_response
 from services.feeds import queries
 from services.feeds.config import FeedsSettings
 from services.feeds.handlers import Feeds
 from services.feeds.names import Names
-from services.feeds.routers import data, live
+from services.feeds.routers import data, live, reporting
 from services.feeds.routers.access import Refused
+from services.feeds.schemas import FeedsError, Health
 
 STATIC = Path(__file__).parent / "static"
 
@@ -115,23 +117,28 @@ def create_app(
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(
-            {"error": exc.code, "message": exc.message}, status_code=exc.status, headers=headers
-        )
+        return error_response(exc.status, FeedsError.of(exc.code, exc.message), headers)
 
     app.include_router(data.router)
     app.include_router(live.router)
+    app.include_router(reporting.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def dashboard() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
-    @app.get("/internal/isAlive", tags=["internal"])
+    @app.get("/internal/isAlive", tags=["internal"], response_model=Health)
     async def is_alive() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get("/internal/isReady", tags=["internal"])
+    @app.get(
+        "/internal/isReady",
+        tags=["internal"],
+        response_model=Health,
+        response_model_exclude_unset=True,
+        responses={503: {"model": Health, "description": "PostgreSQL is not reachable"}},
+    )
     async def is_ready() -> JSONResponse:
         try:
             pool = await asyncio.wait_for(database.pool(), timeout=3)

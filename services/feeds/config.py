@@ -22,3 +22,6 @@ class FeedsSettings(DatabaseSettings, AuthSettings):
     max_rows: int = Field(1000, gt=0, le=10_000)
     stream_poll_seconds: float = Field(1.0, gt=0)
     stream_max_seconds: float = Field(3600.0, gt=0)
+    gateway_url: str | None = None
+    """Where /rapportering's uploads are forwarded (``SOSIALPULS_FEEDS_GATEWAY_URL``)."""
+    max_upload_bytes: int = Field(2 * 1024 * 1024, gt=0)

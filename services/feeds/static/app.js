@@ -120,7 +120,9 @@ function lineChart(svg, labels, series) {
   for (const v of ticks) {
     el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 10, class: "tick" }, svg).textContent = fmt.format(v);
   }
+  const every = Math.ceil(labels.length / 8);
   labels.forEach((label, i) => {
+    if (i % every) return;
     el("text", { x: x(i), y: H - 10, "text-anchor": "middle", "font-size": 10 }, svg).textContent = label;
   });
   for (const s of series) {

@@ -70,6 +70,8 @@ def parse_int(text: str) -> int | None:
     Optional sign and ASCII digits only: no underscores, spaces, decimals or other
     scripts' digits (Python's ``int()`` accepts all of those; SSB does not).
     """
+    if text.isdigit() and text.isascii():  # the common case, without a regex
+        return int(text) if len(text) < 10 or int(text) <= _INT_MAX else None
     if not _INTEGER.fullmatch(text):
         return None
     value = int(text)
@@ -89,7 +91,9 @@ def parse_date(text: str, pattern: str) -> date | None:
         raise ValueError(f"unsupported date pattern {pattern!r}")
     if not (1 <= month <= 12 and 1 <= day <= 31 and year >= 1):
         return None
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    if day > 28:  # SMART resolving: a day past the month's end becomes its last day
+        day = min(day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ class RecordContext:
     codes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """The layout's code list per coded field (``rules.layout_codes.code_lists``)."""
     lookups: Lookups = DEFAULT_LOOKUPS
+    _ints: dict[str, int | None] = field(default_factory=dict, repr=False, compare=False)
 
     def text(self, name: str) -> str:
         """The stripped value of ``name`` ("" when blank or not in the layout)."""
@@ -123,11 +128,18 @@ class RecordContext:
 
     def int_or_none(self, name: str) -> int | None:
         """The value of ``name`` as SSB reads a number (sign + ASCII digits), else None."""
-        return parse_int(self.fields.get(name, ""))
+        cache = self._ints
+        if name in cache:
+            return cache[name]
+        value = cache[name] = parse_int(self.fields.get(name, ""))
+        return value
 
     def int_or_zero(self, name: str) -> int:
         """``int_or_none`` with 0 for blank or not-a-number (SSB's ``fieldAsIntOrDefault``)."""
-        value = parse_int(self.fields.get(name, ""))
+        text = self.fields.get(name, "")
+        if not text:
+            return 0
+        value = self.int_or_none(name)
         return 0 if value is None else value
 
     def date_or_none(self, name: str) -> date | None:

@@ -101,8 +101,17 @@ class FileDescription:
 
     def check(self, fields: Mapping[str, str]) -> list[RuleFinding]:
         found: list[RuleFinding] = []
+        get = fields.get
         for check in self._checks:
-            value = fields.get(check.name, "")
+            value = get(check.name, "")
+            if not value:
+                if not check.mandatory or check.name in _BLANK_ALLOWED:
+                    continue
+            elif check.kind == "string":
+                if not check.codes or value in check.codes:
+                    continue
+            elif check.kind == "integer" and value.isdigit() and value.isascii():
+                continue
             problem = self._problem(check, value)
             if problem is not None:
                 suffix, text = problem

@@ -7,6 +7,7 @@ here stores, logs or returns one.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from services.compactor.rules.base import parse_date
 
@@ -28,6 +29,7 @@ def _modulo11_ok(number: str) -> bool:
     return first % 11 == 0 and second % 11 == 0
 
 
+@lru_cache(maxsize=4)  # several rules ask about the same record's number in a row
 def birth_date(number: str, year: int) -> date | None:
     """The birth date a fødselsnummer/D-number encodes, as SSB derives it, else None."""
     if not _eleven_digits(number):
@@ -73,11 +75,13 @@ def age_in_years(number: str, year: int) -> int | None:
     return None if born is None else year - born.year
 
 
+@lru_cache(maxsize=4)
 def is_valid_fnr(number: str) -> bool:
     """11 digits with valid check digits (SSB's ``isValidSocialSecurityId``)."""
     return _eleven_digits(number) and _modulo11_ok(number)
 
 
+@lru_cache(maxsize=4)
 def is_valid_fnr_or_dnr(number: str, year: int) -> bool:
     """A valid fødselsnummer/D-number, or a dated number with one of SSB's accepted endings."""
     if not _eleven_digits(number):

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contracts.registry import Registry
 from services.feeds.names import Names
-from services.feeds.patterns import cell_values, period_relations
+from services.feeds.patterns import cell_values, period_relations, truth_rows
 from services.feeds.suppression import (
     KRONER,
     RECIPIENTS,
@@ -53,12 +53,7 @@ def simulated_rows(
             truth = json.loads((Path(tmp) / "truth.json").read_text(encoding="utf-8"))
     else:
         truth = json.loads(truth_file.read_text(encoding="utf-8"))
-    rows = []
-    for level, by_code in truth["rollups"].items():
-        for code, by_period in by_code.items():
-            for period, values in by_period.items():
-                rows.append({"level": level, "code": code, "period": period, **values})
-    return rows
+    return truth_rows(truth["rollups"])
 
 
 def hidden_by(values: Mapping[CellKey, int | None], relations: list[Relation]) -> set[CellKey]:
@@ -68,7 +63,14 @@ def hidden_by(values: Mapping[CellKey, int | None], relations: list[Relation]) -
 def methods() -> dict[str, Method]:
     from bench.suppression_greedy import greedy_hidden
 
-    return {"greedy (old)": greedy_hidden, "new": hidden_by}
+    out: dict[str, Method] = {"greedy (old)": greedy_hidden, "new": hidden_by}
+    try:
+        from bench.suppression_milp import milp_hidden
+    except ImportError as e:  # highspy is in the bench extra
+        print(f"no MILP reference: {e}", file=sys.stderr)
+    else:
+        out["MILP (highspy)"] = milp_hidden
+    return out
 
 
 def measure(

@@ -17,6 +17,19 @@ from services.feeds.names import Names, all_relations
 from services.feeds.suppression import CellKey, Relation, hierarchy_relations
 
 
+def truth_rows(
+    rollups: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]],
+) -> list[dict[str, Any]]:
+    """``rollup_month``-shaped rows from a simulated year's ``truth.json["rollups"]``
+    (level → code → period → indicators): the feeds' input without the stack."""
+    return [
+        {"level": level, "code": code, "period": period, **values}
+        for level, by_code in rollups.items()
+        for code, by_period in by_code.items()
+        for period, values in by_period.items()
+    ]
+
+
 def cell_values(rows: Iterable[Mapping[str, Any]]) -> dict[CellKey, int | None]:
     """``rollup_month`` rows → cells (``None``: an indicator not reported)."""
     values: dict[CellKey, int | None] = {}

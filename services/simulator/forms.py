@@ -4,7 +4,8 @@ One national file per form, records ordered by municipality, district and journa
 Faults are the kinds SSB's controls catch: a duplicated record (same fødselsnummer twice in a
 municipality), a record whose monthly amounts do not sum to the yearly ones, a record
 with amounts but no month of assistance marked, and 11F records with a bad code (SSB 032,
-033, 035, 039). Pure: returns lines, writes nothing.
+033, 035, 039) and 11CF records with a bad value (SSB 019, 026, 032). Pure: returns lines,
+writes nothing.
 """
 
 from __future__ import annotations
@@ -209,6 +210,9 @@ def inject_form_faults(
         out.sort(key=lambda r: (r.municipality, r.bydelsnr, r.journal))
     if form == "11F":
         _violate_rules(records, n, random.Random(f"sosialpuls:{seed}:form-rules:{form}"))
+    if form == "11CF":
+        rules_rng = random.Random(f"sosialpuls:{seed}:form-rules:{form}")
+        _violate_rules(records, n, rules_rng, RULE_VIOLATIONS_11CF)
     doubled = {id(r) for r in rng.sample(records, min(n, len(records)))}
     with_duplicates = []
     for record in out:
@@ -225,13 +229,25 @@ RULE_VIOLATIONS: tuple[tuple[str, str, str], ...] = (
     ("039", "VILKARSOSLOV", "5"),
 )
 """11F faults SSB's record rules catch (rule, field, bad value); none changes an indicator."""
+RULE_VIOLATIONS_11CF: tuple[tuple[str, str, str | int], ...] = (
+    ("019", "KVP_KOMM", "9"),
+    ("026", "KVP_MED_ASTONAD", "9"),
+    ("032", "KVP_STONAD", 650_000),
+)
+"""11CF faults SSB's record rules catch (019, 026 ERROR; 032 WARNING); none changes an
+indicator."""
 
 
-def _violate_rules(records: list[FormRecord], n: int, rng: random.Random) -> None:
-    """Give ``n`` clean 11F records one bad code each, tagged ``rule_<id>``."""
+def _violate_rules(
+    records: list[FormRecord],
+    n: int,
+    rng: random.Random,
+    violations: tuple[tuple[str, str, str | int], ...] = RULE_VIOLATIONS,
+) -> None:
+    """Give ``n`` clean records one bad value each, tagged ``rule_<id>``."""
     clean = [r for r in records if r.kind is None]
     for index, record in enumerate(rng.sample(clean, min(n, len(clean)))):
-        rule, name, value = RULE_VIOLATIONS[index % len(RULE_VIOLATIONS)]
+        rule, name, value = violations[index % len(violations)]
         record.editable()[name] = value
         record.kind = f"rule_{rule}"
 

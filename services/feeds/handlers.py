@@ -7,6 +7,7 @@ children). ``exempt`` holds the cells the caller may see unsuppressed (its own u
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,7 +19,8 @@ from contracts.rules import INDICATORS
 from services.feeds import anomalies as anomaly_rules
 from services.feeds import queries
 from services.feeds.figures import figure_status, month_view, per_1000, reporting_deadline
-from services.feeds.names import Names, all_relations, hierarchy
+from services.feeds.names import Names, hierarchy
+from services.feeds.patterns import Pattern, cell_values, refresh
 from services.feeds.suppression import (
     SUPPRESSED,
     Cell,
@@ -41,16 +43,6 @@ Exempt = Callable[[str], bool]
 
 
 VIEWER_PATTERNS = 512
-
-
-@dataclass(frozen=True, slots=True)
-class _Pattern:
-    """The outsiders' pattern of one period, with the table and relations it came from."""
-
-    version: datetime
-    values: dict[CellKey, int | None]
-    relations: list[Relation]
-    hidden: frozenset[CellKey]
 
 
 class NotFound(Exception):
@@ -96,10 +88,10 @@ class Feeds:
     ) -> None:
         self.names = names
         self.today = today
-        self._patterns: dict[str, _Pattern] = {}
-        self._viewer_patterns: dict[
-            tuple[str, frozenset[str]], tuple[datetime, frozenset[CellKey]]
-        ] = {}
+        self._patterns: dict[str, Pattern] = {}
+        self._pattern_lock = asyncio.Lock()
+        self.pattern_refreshes = 0
+        self._viewer_patterns: dict[tuple[str, frozenset[str]], tuple[int, frozenset[CellKey]]] = {}
 
     async def pattern(
         self, con: queries.Conn, first: str, last: str, viewer: Exempt | None = None
@@ -109,42 +101,46 @@ class Feeds:
         offices), so overlapping answers hide the same cells. Without a viewer (or for one
         that owns no unit) this is the pattern for outsiders; for a reporting unit its own
         cells count as known, and the outsiders' pattern is grown until nothing else is
-        recoverable with them. Cached per period (and viewer) until a rollup changes."""
+        recoverable with them. Cached per period (and viewer) and data version."""
         versions = await queries.period_versions(con, first, last)
         hidden: set[CellKey] = set()
         for period, version in versions.items():
-            base = self._patterns.get(period)
-            if base is None or base.version != version:
-                rows = await queries.rollups(con, LEVELS, period, period)
-                values = _values(rows)
-                units = sorted({k.unit for k in values})
-                relations = hierarchy_relations(
-                    all_relations(units, self.names, period), [period], INDICATORS
-                )
-                cells = suppress(values, relations)
-                base = _Pattern(
-                    version,
-                    values,
-                    relations,
-                    frozenset(k for k, c in cells.items() if c.status == SUPPRESSED),
-                )
-                self._patterns[period] = base
+            base = await self._outsiders(con, period, version)
             hidden |= base.hidden if viewer is None else self._viewer_pattern(period, base, viewer)
         return hidden
 
-    def _viewer_pattern(self, period: str, base: _Pattern, viewer: Exempt) -> frozenset[CellKey]:
+    async def _outsiders(self, con: queries.Conn, period: str, version: datetime) -> Pattern:
+        """The period's outsiders' pattern at ``version``: from the cache, else refreshed
+        (kept when the new figures leave its signature as it was) in a worker thread, one
+        request at a time, so a stream of reports costs one computation per new version."""
+        async with self._pattern_lock:
+            base = self._patterns.get(period)
+            if base is not None and base.version == version:
+                return base
+            values = cell_values(await queries.rollups(con, LEVELS, period, period))
+            base = await asyncio.to_thread(refresh, base, version, values, self.names, period)
+            self._patterns[period] = base
+            self.pattern_refreshes += 1
+            return base
+
+    def hidden_count(self, period: str) -> int | None:
+        """How many cells the outsiders' pattern of ``period`` hides (None: not computed)."""
+        base = self._patterns.get(period)
+        return None if base is None else len(base.hidden)
+
+    def _viewer_pattern(self, period: str, base: Pattern, viewer: Exempt) -> frozenset[CellKey]:
         own = frozenset({k.unit for k in base.values if viewer(k.unit)})
         if not own:
             return base.hidden
         cached = self._viewer_patterns.get((period, own))
-        if cached is not None and cached[0] == base.version:
+        if cached is not None and cached[0] == base.generation:
             return cached[1]
         exempt = frozenset(k for k in base.values if k.unit in own)
         cells = suppress(base.values, base.relations, exempt, base.hidden)
         hidden = frozenset(k for k, c in cells.items() if c.status == SUPPRESSED)
         if len(self._viewer_patterns) >= VIEWER_PATTERNS:
             self._viewer_patterns.pop(next(iter(self._viewer_patterns)))
-        self._viewer_patterns[(period, own)] = (base.version, hidden)
+        self._viewer_patterns[(period, own)] = (base.generation, hidden)
         return hidden
 
     def population(self, unit: str, period: str) -> int | None:

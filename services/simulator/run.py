@@ -1,9 +1,11 @@
 """``simulate``: generate one synthetic year and write every output file into a directory.
 
 Files (see docs/simulation.md): ``reports.jsonl``, ``faults.jsonl``, ``11F.dat``,
-``11CF.dat``, ``form_faults.jsonl``, ``accounts.csv``, ``truth.json`` — all byte-identical
-for the same year, seed, scale and fault profile — and ``run.json`` (timings; not
-deterministic). The microdata stay in memory.
+``11CF.dat``, ``form_faults.jsonl``, ``accounts.csv``, ``truth.json`` and ``run.json``
+(sizes and settings) — all byte-identical for the same year, seed, scale and fault
+profile. How long a run took is in the returned summary, never in the output directory
+(``sosialpuls simulate`` prints it, or writes it to ``--timings FILE``). The microdata stay
+in memory.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class SimulationConfig:
 
 @dataclass(frozen=True)
 class SimulationSummary:
-    """Sizes and time of one run."""
+    """Sizes and time of one run (`seconds` is the only figure not written to run.json)."""
 
     persons: int
     records_11f: int
@@ -214,7 +216,7 @@ def simulate(
         len(people), len(f_lines), len(cf_lines), events, len(fault_tags), size, round(seconds, 3)
     )
     run = {
-        **summary.__dict__,
+        **{k: v for k, v in summary.__dict__.items() if k != "seconds"},
         "year": year,
         "seed": config.seed,
         "scale": config.scale,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--faults", choices=("none", "standard"), default="none", help="fault profile to inject"
     )
+    parser.add_argument(
+        "--timings",
+        type=Path,
+        default=None,
+        help="also write how long the run and its steps took, as JSON, to this file "
+        "(never into --out, which stays byte-identical for one seed)",
+    )
     parser.set_defaults(func=run_simulate)
 
 
@@ -35,7 +44,24 @@ def run_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"sosialpuls simulate: {exc}", file=sys.stderr)
         return 2
-    summary = simulate(config, args.out, progress=lambda line: print(line, flush=True))
+    started = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def progress(line: str) -> None:
+        steps[line.split(":")[0]] = round(time.perf_counter() - started, 3)
+        print(line, flush=True)
+
+    summary = simulate(config, args.out, progress=progress)
+    if args.timings is not None:
+        timings = {
+            "seconds": summary.seconds,
+            "steps": steps,
+            "year": args.year,
+            "seed": args.seed,
+            "scale": args.scale,
+            "faults": args.faults,
+        }
+        args.timings.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
     print(
         f"wrote {args.out}: {summary.persons} persons, {summary.records_11f} 11F and "
         f"{summary.records_11cf} 11CF records, {summary.events} report events "

@@ -1,10 +1,11 @@
 """Pure ingest rules: split a body into items, validate each, authorise, rate-limit.
 
-No I/O here: the HTTP layer (``app.py``) reads bodies and tokens, the Kafka adapter
-produces. A batch is judged item by item: valid items the caller may submit are produced,
-invalid ones are reported with every problem per field and nothing of them is produced.
-A valid item for a unit the caller may not submit for makes the whole request forbidden
-(403), so that a mis-addressed file is never half-delivered.
+No I/O here: the HTTP layer (``entrypoints/http.py``) reads bodies and tokens, the Kafka
+adapter produces; the requests refused as a whole are the ``Refused`` kinds below. A batch
+is judged item by item: valid items the caller may submit are produced, invalid ones are
+reported with every problem per field and nothing of them is produced. A valid item for a
+unit the caller may not submit for refuses the whole request (``NotPermitted``), so that
+a mis-addressed file is never half-delivered.
 """
 
 from __future__ import annotations
@@ -38,6 +39,36 @@ class UnitRegistry(Protocol):
     def check_unit(self, unit_type: str, code: str, period: str) -> None: ...
 
     def municipality_of_district(self, district_code: str) -> str: ...
+
+
+class Refused(Exception):
+    """A request refused as a whole, in the user's terms: a machine ``reason`` and a human
+    ``detail``. The HTTP layer maps each kind to its status (``entrypoints/http.py``)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class NotAuthenticated(Refused):
+    """No token, or one that does not verify."""
+
+
+class NotPermitted(Refused):
+    """The token lacks the scope, or names another unit than the reports are for."""
+
+
+class TooLarge(Refused):
+    """The body is larger than the configured limit."""
+
+
+class TooManyRequests(Refused):
+    """The unit's rate limit; ``retry_after`` whole seconds until the next token."""
+
+    def __init__(self, reason: str, detail: str, retry_after: int) -> None:
+        super().__init__(reason, detail)
+        self.retry_after = retry_after
 
 
 class BodyRejected(Exception):

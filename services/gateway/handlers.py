@@ -1,42 +1,81 @@
-"""The submission flow once a request is authenticated and its items validated."""
+"""The gateway's use cases: who may submit (``Gatekeeper``) and the submission flow once
+its items are validated (``Ingest``). Refusals are the domain's ``Refused`` kinds; the HTTP
+layer maps them to statuses."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.dead_letters import DeadLetter
 from contracts.reports import FieldError, Reason
 from services.auth.audit import AuditLog
-from services.auth.tokens import Principal
+from services.auth.tokens import (
+    SCOPE_WRITE,
+    InsufficientScope,
+    InvalidToken,
+    Principal,
+    TokenVerifier,
+)
 from services.gateway.adapters.kafka import BrokerUnavailable, Delivery, ReportSink
+from services.gateway.adapters.metrics import GatewayMetrics
 from services.gateway.dead_letters import dead_letter
 from services.gateway.domain import (
     CheckedItem,
+    NotAuthenticated,
+    NotPermitted,
+    TokenBucket,
+    TooManyRequests,
     UnitRegistry,
     forbidden_units,
     units_submitted,
 )
-from services.gateway.metrics import GatewayMetrics
 from services.gateway.schemas import ItemResult, Problem, Receipt, SubmissionResult
 
 UNRECORDED = "the refusal could not be recorded on the dead-letter topic (broker unavailable)"
 
 
-class Refusal(Exception):
-    """A request refused as a whole: HTTP status, human detail, machine reason."""
+@dataclass
+class Gatekeeper:
+    """Who may submit: verifies the bearer token (write scope) and spends a rate-limit
+    token of its principal; every refusal is audited as DENY and raised as a domain error."""
 
-    def __init__(
-        self, status: int, detail: str, reason: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.reason = reason
-        self.headers = headers or {}
+    verifier: TokenVerifier
+    limiter: TokenBucket
+    audit: AuditLog
+    clock: Callable[[], float]
+
+    def authorise(self, token: str | None, endpoint: str) -> Principal:
+        """The principal of ``token``, else ``NotAuthenticated``, ``NotPermitted`` or
+        ``TooManyRequests``."""
+        if token is None:
+            self._deny(endpoint, "missing_token")
+            raise NotAuthenticated("missing_token", "a bearer token is required")
+        try:
+            principal = self.verifier.verify(token, SCOPE_WRITE)
+        except InvalidToken as exc:
+            self._deny(endpoint, "invalid_token")
+            raise NotAuthenticated("invalid_token", str(exc)) from exc
+        except InsufficientScope as exc:
+            self._deny(endpoint, "insufficient_scope")
+            raise NotPermitted("insufficient_scope", str(exc)) from exc
+        wait = self.limiter.take(principal.identity, self.clock())
+        if wait > 0:
+            retry = max(1, int(wait + 0.999))
+            raise TooManyRequests(
+                "rate_limited",
+                f"too many requests for {principal.identity}; retry in {retry} s",
+                retry,
+            )
+        return principal
+
+    def _deny(self, endpoint: str, reason: str) -> None:
+        self.audit.record(
+            "DENY", action=endpoint, principal=None, resource="reports", reason=reason
+        )
 
 
 @dataclass
@@ -60,7 +99,7 @@ class Ingest:
         """Produce the valid items and dead-letter the invalid ones (``originals[i]`` is
         item i as received); answer once the broker acknowledged both: 202 if any report
         was accepted, else 422 — 503 if the broker failed them all, or failed to take a
-        dead letter. Raises ``Refusal`` (403) when a valid item is for a unit the caller may
+        dead letter. Raises ``NotPermitted`` when a valid item is for a unit the caller may
         not submit for — then nothing is produced and nothing dead-lettered."""
         refused = forbidden_units(items, principal, self.registry)
         if refused:
@@ -69,11 +108,10 @@ class Ingest:
                     "DENY", action=action, principal=principal, resource=unit, reason="not_own_unit"
                 )
             self.metrics.rejected.labels("forbidden_unit").inc(len(items))
-            raise Refusal(
-                403,
+            raise NotPermitted(
+                "forbidden_unit",
                 f"a token for {principal.identity} may not submit reports for "
                 f"{', '.join(refused)}; nothing was produced",
-                "forbidden_unit",
             )
         valid = [item for item in items if item.report is not None]
         invalid = [item for item in items if item.report is None]

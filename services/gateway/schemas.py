@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from contracts.reports import FieldError
+from services.errors import ErrorBody as ErrorBody
 
 
 class Problem(BaseModel):
@@ -63,8 +64,9 @@ class SubmissionResult(BaseModel):
     results: list[ItemResult] = Field(default_factory=list)
 
 
-class ErrorBody(BaseModel):
-    """A refused request (401, 403, 413, 429, 503)."""
+class Health(BaseModel):
+    """``/internal/isAlive`` and ``/internal/isReady``: the state, and the reports topic
+    the gateway produces to once it is ready."""
 
-    detail: str
-    reason: str = Field(examples=["invalid_token"])
+    status: str = Field(examples=["ready"])
+    topic: str | None = None

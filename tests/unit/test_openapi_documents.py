@@ -34,3 +34,41 @@ def test_documents_name_the_public_interfaces(generated: dict[str, dict[str, obj
         "/v1/stream",
     ):
         assert path in feeds, path
+
+
+def untyped_json_responses(document: dict[str, object]) -> list[str]:
+    """JSON responses whose schema is missing or names no field (a free-form object)."""
+    found = []
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for status, response in operation.get("responses", {}).items():
+                for media_type, media in response.get("content", {}).items():
+                    schema = media.get("schema") or {}
+                    typed = "$ref" in schema or schema.get("properties") or "items" in schema
+                    if "json" in media_type and not typed:
+                        found.append(f"{method.upper()} {path} {status}")
+    return found
+
+
+@pytest.mark.parametrize("service", ["gateway", "feeds"])
+def test_every_json_response_has_a_schema(
+    service: str, generated: dict[str, dict[str, object]]
+) -> None:
+    assert untyped_json_responses(generated[service]) == []
+
+
+def test_the_untyped_check_finds_a_free_form_answer() -> None:
+    document = {
+        "paths": {
+            "/x": {
+                "get": {
+                    "responses": {
+                        "200": {"content": {"application/json": {"schema": {"type": "object"}}}}
+                    }
+                }
+            }
+        }
+    }
+    assert untyped_json_responses(document) == ["GET /x 200"]

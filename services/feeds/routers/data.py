@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from contracts.periods import periods_between, shift
 from contracts.registry import LEVELS
 from contracts.rules import INDICATORS
-from services.feeds import queries
+from services.feeds import queries, schemas
 from services.feeds.handlers import ANCESTORS, Feeds, NotFound
 from services.feeds.jsonstat import build_csv, build_dataset
 from services.feeds.routers.access import Authorised, Refused, connection, period_param
@@ -39,7 +39,12 @@ def _range(
     return first, last
 
 
-@router.get("/units/{unit_type}/{code}/indicators")
+@router.get(
+    "/units/{unit_type}/{code}/indicators",
+    response_model=schemas.UnitIndicators,
+    response_model_exclude_unset=True,
+    responses=schemas.REFUSALS,
+)
 async def unit_indicators(
     request: Request,
     who: Authorised,
@@ -68,7 +73,12 @@ async def unit_indicators(
     return answer
 
 
-@router.get("/scorecards/{office}")
+@router.get(
+    "/scorecards/{office}",
+    response_model=schemas.Scorecard,
+    response_model_exclude_unset=True,
+    responses=schemas.REFUSALS,
+)
 async def scorecard(
     request: Request, who: Authorised, office: str, period: str | None = PeriodQuery
 ) -> dict[str, Any]:
@@ -91,7 +101,12 @@ async def scorecard(
     return answer
 
 
-@router.get("/coverage")
+@router.get(
+    "/coverage",
+    response_model=schemas.Coverage,
+    response_model_exclude_unset=True,
+    responses=schemas.REFUSALS,
+)
 async def coverage(
     request: Request, who: Authorised, period: str | None = PeriodQuery
 ) -> dict[str, Any]:
@@ -106,7 +121,12 @@ async def coverage(
     return answer
 
 
-@router.get("/anomalies")
+@router.get(
+    "/anomalies",
+    response_model=schemas.Anomalies,
+    response_model_exclude_unset=True,
+    responses=schemas.REFUSALS,
+)
 async def anomalies(
     request: Request, who: Authorised, period: str | None = PeriodQuery
 ) -> dict[str, Any]:
@@ -137,7 +157,11 @@ async def _table(
     return table
 
 
-@router.get("/export/jsonstat")
+@router.get(
+    "/export/jsonstat",
+    response_model=schemas.JsonStatDataset,
+    responses=schemas.REFUSALS,
+)
 async def export_jsonstat(
     request: Request,
     who: Authorised,
@@ -151,7 +175,14 @@ async def export_jsonstat(
     return JSONResponse(dataset, media_type="application/json")
 
 
-@router.get("/export/csv")
+@router.get(
+    "/export/csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **schemas.REFUSALS,
+    },
+)
 async def export_csv(
     request: Request,
     who: Authorised,

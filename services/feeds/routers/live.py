@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from contracts.rules import INDICATORS
-from services.feeds import queries
+from services.feeds import queries, schemas
 from services.feeds.figures import per_1000
 from services.feeds.handlers import Feeds
 from services.feeds.routers.access import Authorised, Refused, connection
@@ -23,7 +23,14 @@ router = APIRouter(prefix="/v1", tags=["live"])
 GEO = Path(__file__).resolve().parents[3] / "contracts" / "registry" / "data" / "geo"
 
 
-@router.get("/stream")
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **schemas.REFUSALS,
+    },
+)
 async def stream(request: Request, who: Authorised) -> StreamingResponse:
     """Server-sent events: ``event: update`` with the rollups (level, code, period) that
     changed since the last event, found by polling ``rollup_month.updated_at``."""
@@ -52,7 +59,12 @@ async def stream(request: Request, who: Authorised) -> StreamingResponse:
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
-@router.get("/map")
+@router.get(
+    "/map",
+    response_model=schemas.CountyMap,
+    response_model_exclude_unset=True,
+    responses=schemas.REFUSALS,
+)
 async def county_map(
     request: Request,
     who: Authorised,

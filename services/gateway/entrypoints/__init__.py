@@ -1,0 +1,1 @@
+"""The gateway's entrypoints: the HTTP routers (parse, call a handler, answer)."""

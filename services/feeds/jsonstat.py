@@ -7,6 +7,8 @@ Both exports take the output of :func:`services.feeds.suppression.suppress` — 
 The dataset has the dimensions ``unit`` (role geo), ``time`` (role time) and ``indicator``
 (role metric), ``value`` as a dense array in row-major order (indicator fastest) and
 ``status`` as a sparse object: ``":"`` for a suppressed cell, ``".."`` for one not reported.
+``note`` explains the two symbols (bokmål) and ``extension.suppressed_cells`` counts the
+``":"`` cells of each period in the dataset.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ INDICATOR_LABELS: dict[str, str] = {
     "qp_participants": "Deltakere i kvalifiseringsprogrammet",
 }
 CSV_HEADER = ("level", "code", "name", "period", "indicator", "value", "status")
+LEGEND: tuple[str, ...] = (
+    ": = færre enn 4 personer, eller skjult slik at et slikt tall ikke kan regnes ut",
+    ".. = ikke rapportert",
+)
 
 
 def unit_label(unit: str, unit_names: Mapping[str, str]) -> str:
@@ -50,12 +56,14 @@ def build_dataset(
     """
     values: list[int | None] = []
     status: dict[str, str] = {}
+    hidden = dict.fromkeys(periods, 0)
     for unit in units:
         for period in periods:
             for indicator in indicators:
                 cell = cells.get(CellKey(unit, period, indicator), Cell(None, ".."))
                 if cell.status is not None:
                     status[str(len(values))] = cell.status
+                    hidden[period] += cell.status == ":"
                 values.append(cell.value)
     dataset: dict[str, Any] = {
         "version": "2.0",
@@ -71,6 +79,8 @@ def build_dataset(
             "indicator": _indicator_dimension(indicators),
         },
         "value": values,
+        "note": list(LEGEND),
+        "extension": {"suppressed_cells": hidden},
     }
     if status:
         dataset["status"] = status

@@ -90,3 +90,11 @@ def test_any_table_round_trips_through_pyjstat(numbers: list[int | None]) -> Non
     for key, cell in cells.items():
         got = seen[(key.unit, key.period, key.indicator)]
         assert got == (None if cell.value is None else pytest.approx(cell.value))
+
+
+def test_dataset_explains_the_symbols_and_counts_hidden_cells_per_month() -> None:
+    dataset = build_dataset(sample_cells(), UNITS, PERIODS, INDICATORS, NAMES)
+    assert validate_jsonstat(dataset)
+    assert any(n.startswith(": = færre enn 4 personer") for n in dataset["note"])
+    assert ".. = ikke rapportert" in dataset["note"]
+    assert dataset["extension"]["suppressed_cells"] == {"2025-01": 0, "2025-02": 2}

@@ -241,6 +241,13 @@ async function renderCoverage() {
   }
 }
 
+// The count of ":" cells the API reports for the month shown (kommuner, fylker, hele landet).
+function showHiddenCount(dataset) {
+  const counts = (dataset.extension || {}).suppressed_cells || {};
+  const n = counts[state.period];
+  $("hidden-count").textContent = n === undefined ? "–" : fmt.format(n);
+}
+
 async function renderAnomalies() {
   const found = await api(`/v1/anomalies?period=${state.period}`);
   fillTable($("anomalies"), ["Enhet", "Type", "Indikator", "Forklaring"],
@@ -294,8 +301,9 @@ async function refresh() {
   $("period").textContent = monthLabel(state.period);
   const from = shift(state.period, -23);
   state.counties = readDataset(await api(`/v1/export/jsonstat?level=county&from=${from}&to=${state.period}`));
-  state.municipalities = readDataset(
-    await api(`/v1/export/jsonstat?level=municipality&from=${state.period}&to=${state.period}`));
+  const municipalities = await api(`/v1/export/jsonstat?level=municipality&from=${state.period}&to=${state.period}`);
+  state.municipalities = readDataset(municipalities);
+  showHiddenCount(municipalities);
   const area = $("area");
   if (!area.options.length) {
     for (const unit of state.counties.units) area.add(new Option(state.counties.labels[unit], unit));

@@ -110,7 +110,7 @@ def record_11f(person: Person, area: Area, layout: Layout) -> FormValues:
     values = _common(person, area, layout)
     values.update(
         VKLO=person.vklo,
-        TRYGDESIT="01" if person.vklo == "3" else "11",
+        TRYGDESIT="01" if person.vklo == "3" else "12",  # 12: no trygd (SSB 020A/020B)
         ARBSIT=ARBSIT_BY_VKLO.get(person.vklo, "04"),
         BIDRAG=sum(person.bidrag),
         LAAN=sum(person.laan),

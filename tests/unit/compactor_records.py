@@ -41,7 +41,7 @@ def recipient(**overrides: str | int | date | None) -> Values:
     values: Values = {
         "KOMMUNE_NR": "4601", "VERSION": "25", "BYDELSNR": "", "FODSELSDATO": date(1990, 1, 1),
         "PERSON_JOURNALNR": "J0000001", "PERSON_FODSELSNR": FNR_1990, "KJONN": "1",
-        "EKTSTAT": "1", "BU18": "1", "ANTBU18": 2, "VKLO": "5", "TRYGDESIT": "11",
+        "EKTSTAT": "1", "BU18": "1", "ANTBU18": 2, "VKLO": "5", "TRYGDESIT": "12",
         "ARBSIT": "07", "STMND_1": "01", "STMND_2": "02", "BIDRAG": 9000, "LAAN": 1000,
         "BIDRAG_JAN": 5000, "BIDRAG_FEB": 4000, "LAAN_FEB": 1000, "GITT_OKONOMIRAD": "2",
         "FAAT_INDIVIDUELL_PLAN": "2", "SAKSBEHANDLER": "SB", "BOSIT": "1",

@@ -12,7 +12,7 @@ import pytest
 from compactor_records import (
     FNR_1990,
     FNR_2010,
-    YEAR,
+    Values,
     duf,
     fields_of,
     fnr,
@@ -34,7 +34,7 @@ CASES: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     "002": ({"KJONN": "3"}, {"KJONN": "2"}),
     "003K": ({"KOMMUNE_NR": "9999"}, {"KOMMUNE_NR": "1103"}),
     "003B": ({"KOMMUNE_NR": "0301", "BYDELSNR": "16"}, {"KOMMUNE_NR": "0301", "BYDELSNR": "15"}),
-    "004": ({"VERSION": "24"}, {"VERSION": "25"}),
+    "004": ({"VERSION": "25"}, {"VERSION": "26"}),
     "004A": ({"FODSELSDATO": "32011990"}, {"FODSELSDATO": "31011990"}),
     "005": ({"PERSON_FODSELSNR": FNR_1990[:10] + str((int(FNR_1990[10]) + 1) % 10)},
             {"PERSON_FODSELSNR": "01019000100"}),
@@ -96,19 +96,66 @@ CASES: dict[str, tuple[dict[str, object], dict[str, object]]] = {
 CROSS_RECORD = {"000", "001", "005A", "005B"}  # tested in test_compactor_counting
 
 
+NEWEST = 2026  # SSB's newest validator: all 48 rules of 11F
+
+
+def record(year: int = NEWEST, **overrides: object) -> Values:
+    values = recipient(**{"VERSION": f"{year % 100}", **overrides})  # type: ignore[arg-type]
+    if year == 2024:
+        del values["FODSELSDATO"]
+    return values
+
+
 def test_a_clean_record_passes_every_rule() -> None:
-    assert rule_ids("11F", recipient()) == set()
+    assert rule_ids("11F", record(), NEWEST) == set()
 
 
 def test_every_11f_record_rule_has_a_case() -> None:
-    assert set(rules_for("11F").ids) == set(CASES) | CROSS_RECORD
+    assert set(rules_for("11F").for_year(NEWEST).ids) == set(CASES) | CROSS_RECORD
+    assert len(rules_for("11F").for_year(NEWEST).ids) == 48
 
 
 @pytest.mark.parametrize("rule", sorted(CASES))
 def test_rule_fails_and_passes(rule: str) -> None:
     failing, passing = CASES[rule]
-    assert rule in rule_ids("11F", recipient(**failing))  # type: ignore[arg-type]
-    assert rule not in rule_ids("11F", recipient(**passing))  # type: ignore[arg-type]
+    assert rule in rule_ids("11F", record(**failing), NEWEST)
+    assert rule not in rule_ids("11F", record(**passing), NEWEST)
+
+
+# the rules of the validators SSB released for reporting years 2024 and 2025
+OLDER: list[tuple[int, str, dict[str, object], dict[str, object]]] = [
+    (2025, "020A", {"VKLO": "5", "TRYGDESIT": "11"}, {"VKLO": "5", "TRYGDESIT": "12"}),
+    (2024, "020A", {"VKLO": "1", "ARBSIT": "01", "TRYGDESIT": "01"},
+     {"VKLO": "3", "TRYGDESIT": "01", "ARBSIT": "04"}),
+    (2025, "022", {"TRYGDESIT": "07", "ARBSIT": "04", "VKLO": "3"},
+     {"TRYGDESIT": "07", "ARBSIT": "04", "VKLO": "3", "PERSON_FODSELSNR": fnr("010164")}),
+    (2025, "023", {"TRYGDESIT": "05", "BU18": "2", "ANTBU18": None}, {"TRYGDESIT": "05"}),
+    (2025, "023B", {"TRYGDESIT": "13", "BU18": "2", "ANTBU18": None}, {"TRYGDESIT": "13"}),
+    (2024, "007", {"PERSON_FODSELSNR": fnr("010155")}, {"PERSON_FODSELSNR": fnr("010157")}),
+    (2025, "007", {"PERSON_FODSELSNR": FNR_1920}, {"PERSON_FODSELSNR": fnr("010155")}),
+    (2024, "030", {"BIDRAG": 600_000, "BIDRAG_JAN": 596_000, "LAAN": 0, "LAAN_FEB": None},
+     {"BIDRAG": 599_999, "BIDRAG_JAN": 595_999, "LAAN": 0, "LAAN_FEB": None}),
+    (2025, "006", {"PERSON_FODSELSNR": FNR_2010}, {"PERSON_FODSELSNR": None,
+                                                   "PERSON_DUF": duf("1234567890")}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("year", "rule", "failing", "passing"), OLDER)
+def test_older_years_rules(
+    year: int, rule: str, failing: dict[str, object], passing: dict[str, object]
+) -> None:
+    base = {"TRYGDESIT": "12"}
+    assert rule in rule_ids("11F", record(year, **{**base, **failing}), year)
+    assert rule not in rule_ids("11F", record(year, **{**base, **passing}), year)
+
+
+@pytest.mark.parametrize(
+    ("year", "count", "absent"),
+    [(2024, 45, {"002", "004A", "023A", "023B", "023C"}), (2025, 47, {"002", "023A", "023C"})],
+)
+def test_older_years_rule_sets(year: int, count: int, absent: set[str]) -> None:
+    ids = rules_for("11F").for_year(year).ids
+    assert len(ids) == count and not absent & set(ids)
 
 
 @pytest.mark.parametrize(
@@ -122,32 +169,23 @@ def test_severities_are_ssbs(rule: str, severity: str) -> None:
     assert rules_for("11F").rule(rule).severity is Severity(severity)
 
 
-def test_004a_has_no_birth_date_field_in_2024() -> None:
-    values = recipient(VERSION="24")
-    del values["FODSELSDATO"]
-    assert rule_ids("11F", values, year=2024) == set()
-
-
-@pytest.mark.parametrize("year", [2024, 2026])
-def test_other_years_clean_record(year: int) -> None:
-    values = recipient(VERSION=f"{year % 100}")
-    if year == 2024:
-        del values["FODSELSDATO"]
-    assert rule_ids("11F", values, year=year) == set()
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_older_years_clean_record(year: int) -> None:
+    assert rule_ids("11F", record(year, TRYGDESIT="12"), year) == set()
 
 
 def test_amount_with_underscore_is_not_a_number() -> None:
     """Bug 3: ``int("12_000")`` is 12000 in Python; SSB reads it as not a number."""
-    values = recipient(BIDRAG=12000, LAAN=0, LAAN_FEB=None, BIDRAG_JAN=12000, BIDRAG_FEB=None)
-    assert rule_ids("11F", values) == set()
-    layout = load_layout("11F", YEAR)
+    values = record(BIDRAG=12000, LAAN=0, LAAN_FEB=None, BIDRAG_JAN=12000, BIDRAG_FEB=None)
+    assert rule_ids("11F", values, NEWEST) == set()
+    layout = load_layout("11F", NEWEST)
     where = layout.field("BIDRAG").slice
-    line = line_of("11F", values)
+    line = line_of("11F", values, NEWEST)
     line = line[: where.start] + "12_000".rjust(where.stop - where.start) + line[where.stop :]
-    control = RecordControl("11F", YEAR)
-    record, findings = control.control(fields_of("11F", line), file="f", line=1)
+    control = RecordControl("11F", NEWEST)
+    counted, findings = control.control(fields_of("11F", line, NEWEST), file="f", line=1)
     assert {f.rule for f in findings} >= {"002", "027", "036"}
-    assert isinstance(record, RecipientRecord) and record.yearly_kroner == 0
+    assert isinstance(counted, RecipientRecord) and counted.yearly_kroner == 0
 
 
 def test_common_rules_apply_to_11cf_too() -> None:

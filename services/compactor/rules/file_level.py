@@ -29,12 +29,12 @@ RECORD_LENGTH = Rule(
 )
 FILE_DESCRIPTION = Rule(
     "002", "Kontroll 002 : Filbeskrivelse", ("record",), Severity.ERROR, cross_record,
-    scope="file",
+    years=frozenset({2026}), scope="file",
 )  # fmt: skip
 
 
 def rules_for(form: str) -> tuple[Rule, ...]:
-    """The file-level rules of ``form``: SSB runs 002 for 11F only."""
+    """The file-level rules of ``form``: SSB runs 002 for 11F only, from 2026."""
     if form == "11F":
         return ATTACHMENT, RECORD_LENGTH, FILE_DESCRIPTION
     return ATTACHMENT, RECORD_LENGTH

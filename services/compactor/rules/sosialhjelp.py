@@ -1,5 +1,9 @@
 """SSB's record rules only Skjema 11F (økonomisk sosialhjelp) has: 006, 007, 014–043.
 
+Each reporting year runs the rules of the validator SSB released for it: 2026 the newest
+(48 rules), 2025 and 2024 the older ones (020A, 022 alder, 023 overgangsstønad, 023B
+barnetrygd in 2025, 007 at 68 år and 030 at 600 000 kr in 2024); ``years`` says which.
+
 Data first: each rule is a ``Rule`` in ``SOSIALHJELP_RULES`` with SSB's id, title and
 severity; its check is a small pure function below. Code lists come from the year's
 layout (``RecordContext.codes``), so a code SSB adds in a new layout is valid that year.
@@ -23,7 +27,14 @@ from services.compactor.rules.persons import age_in_years, is_valid_duf
 ADULT_AGE = 18
 VERY_OLD_AGE = 96
 PENSION_AGE = 62
-SUM_MAX = 1_000_000  # SSB's check uses 1 000 000 although its title says 600 000
+SUM_MAX = 1_000_000  # SSB's check uses 1 000 000 (2025–) although its title says 600 000
+SUM_MAX_2024 = 600_000
+OLD_AGE_2024 = 68
+PENSION_AGE_2025 = 60
+NO_TRYGD = "12"
+Y2024, Y2024_25, Y2025_26, Y2026 = (
+    frozenset({2024}), frozenset({2024, 2025}), frozenset({2025, 2026}), frozenset({2026}),
+)  # fmt: skip
 SUM_MIN = 200
 MANY_CHILDREN = 14
 VILKAR_FIELDS: tuple[str, ...] = (
@@ -45,10 +56,27 @@ def _age(ctx: RecordContext, missing: int) -> int:
 
 
 def _under_18(ctx: RecordContext) -> Violation | None:
+    """2026: a number without a birth date counts as age -1 and is flagged."""
     age = _age(ctx, -1)
     if age >= ADULT_AGE:
         return None
     return Violation("PERSON_FODSELSNR", f"Deltakeren ({age} år) er under 18 år.")
+
+
+def _under_18_known_age(ctx: RecordContext) -> Violation | None:
+    """2024–2025: only a number whose birth date is known can be under 18."""
+    age = age_in_years(ctx.text("PERSON_FODSELSNR"), ctx.year)
+    if age is None or age >= ADULT_AGE:
+        return None
+    return Violation("PERSON_FODSELSNR", f"Deltakeren ({age} år) er under 18 år.")
+
+
+def _68_or_over(ctx: RecordContext) -> Violation | None:
+    """2024: the rule both forms shared then."""
+    age = age_in_years(ctx.text("PERSON_FODSELSNR"), ctx.year)
+    if age is None or age < OLD_AGE_2024:
+        return None
+    return Violation("PERSON_FODSELSNR", f"Deltakeren ({age} år) er 68 år eller eldre.")
 
 
 def _96_or_over(ctx: RecordContext) -> Violation | None:
@@ -103,6 +131,31 @@ def _trygd_vs_trygdesit(ctx: RecordContext) -> Violation | None:
         "Mottakerens viktigste kilde til livsopphold ved siste kontakt med sosial-/NAV-kontoret "
         f"er Trygd/pensjon. Trygdesituasjonen er '({ctx.text('TRYGDESIT')})', forventet én av "
         f"'({', '.join(sorted(valid))})'. Feltet er obligatorisk å fylle ut.",
+    )
+
+
+def _no_trygd_unless_vklo_3(ctx: RecordContext) -> Violation | None:
+    """2024–2025 (020A): a main livelihood other than trygd/pensjon wants TRYGDESIT 12."""
+    if ctx.text("VKLO") == "3" or ctx.text("TRYGDESIT") == NO_TRYGD:
+        return None
+    return Violation(
+        "TRYGDESIT",
+        "Mottakerens viktigste kilde til livsopphold ved siste kontakt med sosial-/NAV-kontoret "
+        f"er ikke trygd/pensjon. Trygdesituasjonen er '({ctx.text('TRYGDESIT')})', forventet én "
+        f"av '({NO_TRYGD} {_label(ctx, 'TRYGDESIT', NO_TRYGD)})'. Feltet er obligatorisk å "
+        "fylle ut.",
+    )
+
+
+def _pension_under_60(ctx: RecordContext) -> Violation | None:
+    """2024–2025 (022): alderspensjon (07) and younger than 60."""
+    if ctx.text("TRYGDESIT") != "07":
+        return None
+    age = _age(ctx, -1)
+    if age >= PENSION_AGE_2025:
+        return None
+    return Violation(
+        "TRYGDESIT", f"Mottakeren ({age} år) er yngre enn 60 år og mottar alderspensjon."
     )
 
 
@@ -205,9 +258,11 @@ def _sum_message(ctx: RecordContext, how: str, limit: int) -> str:
 
 
 def _sum_max(ctx: RecordContext) -> Violation | None:
-    if _total(ctx) <= SUM_MAX:
+    limit = SUM_MAX_2024 if ctx.year <= 2024 else SUM_MAX  # 2024: 600 000 or more
+    total = _total(ctx)
+    if total < limit or (limit == SUM_MAX and total == SUM_MAX):
         return None
-    return Violation("BIDRAG", _sum_message(ctx, "overstiger", SUM_MAX))
+    return Violation("BIDRAG", _sum_message(ctx, "overstiger", limit))
 
 
 def _sum_min(ctx: RecordContext) -> Violation | None:
@@ -280,8 +335,14 @@ def _obligatory(text: str, name: str) -> Callable[[RecordContext], str]:
 E, W = Severity.ERROR, Severity.WARNING
 _VKLO = "Kontroll {n}: Viktigste kilde til livsopphold i relasjon til arbeidssituasjon. {what}"
 SOSIALHJELP_RULES: tuple[Rule, ...] = (
-    Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W, _under_18),
-    Rule("007", "Kontroll 07 : Alder over 96 år eller over", ("PERSON_FODSELSNR",), W, _96_or_over),
+    Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W, _under_18,
+         years=Y2026),
+    Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W,
+         _under_18_known_age, years=Y2024_25),
+    Rule("007", "Kontroll 07 : Alder over 96 år eller over", ("PERSON_FODSELSNR",), W, _96_or_over,
+         years=Y2025_26),
+    Rule("007", "Kontroll 07 : Alder over 67 år eller over", ("PERSON_FODSELSNR",), W,
+         _68_or_over, years=Y2024),
     Rule("014", "Kontroll 14: Viktigste kilde til livsopphold. Gyldige verdier", ("VKLO",), E,
          _coded("VKLO", _vklo_codes)),
     Rule("015", _VKLO.format(n=15, what="Arbeidsinntekt"), ("VKLO", "ARBSIT"), E,
@@ -294,18 +355,33 @@ SOSIALHJELP_RULES: tuple[Rule, ...] = (
          _vklo_vs_arbsit("6", frozenset({"09"}))),
     Rule("019", _VKLO.format(n=19, what="Kvalifiseringsstønad"), ("VKLO", "ARBSIT"), E,
          _vklo_vs_arbsit("8", frozenset({"10"}))),
+    Rule("020A", "Kontroll 20_A: Viktigste kilde til livsopphold i relasjon til "
+         "arbeidssituasjon. Trygd/pensjon", ("VKLO", "TRYGDESIT"), W, _no_trygd_unless_vklo_3,
+         years=Y2024_25),
     Rule("020B", "Kontroll 20_B: Viktigste kilde til livsopphold i relasjon til "
          "arbeidssituasjon. Trygd/pensjon", ("VKLO", "TRYGDESIT"), E, _trygd_vs_trygdesit),
     Rule("021", _VKLO.format(n=21, what="Sosialhjelp."), ("VKLO", "ARBSIT"), W,
          _vklo_vs_arbsit("5", frozenset({"02", "03", "04", "05", "06", "07", "08"}))),
     Rule("022", "Kontroll 22: Trygdesituasjon. Gyldige koder.", ("TRYGDESIT",), E,
-         _coded("TRYGDESIT", _trygdesit_codes)),
+         _coded("TRYGDESIT", _trygdesit_codes), years=Y2026),
+    Rule("022", "Kontroll 22: Tilknytning til trygdesystemet og alder. 62 år eller yngre med "
+         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, _pension_under_60,
+         years=Y2024_25),
+    Rule("023", "Kontroll 23: Tilknytning til trygdesystemet og barn. Overgangsstønad.",
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("05", "overgangsstønad"),
+         years=Y2024_25),
     Rule("023A", "Kontroll 23A: Tilknytning til trygdesystemet og alder. Yngre enn 62 år med "
-         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, _pension_too_young),
+         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, _pension_too_young,
+         years=Y2026),
     Rule("023B", "Kontroll 23B: Tilknytning til trygdesystemet og barn. Overgangsstønad.",
-         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("05", "overgangsstønad")),
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("05", "overgangsstønad"),
+         years=Y2026),
+    Rule("023B", "Kontroll 23B: Tilknytning til trygdesystemet og barn. Barnetrygd.",
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("13", "barnetrygd"),
+         years=frozenset({2025})),
     Rule("023C", "Kontroll 23C: Tilknytning til trygdesystemet og barn. Barnetrygd.",
-         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("13", "barnetrygd")),
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("13", "barnetrygd"),
+         years=Y2026),
     Rule("024", "Kontroll 24: Tilknytning til trygdesystemet og arbeidssituasjon. "
          "Uføretrygd/alderspensjon og ikke arbeidssøker.", ("TRYGDESIT", "ARBSIT"), W,
          _pension_vs_arbsit),

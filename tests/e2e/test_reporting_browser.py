@@ -5,16 +5,20 @@ PostgreSQL database.
 A municipality opens the page with its token, uploads a CSV with two good lines and four
 bad ones, sees each rejected line with its reason in bokmål, sees the two months in its
 history once the aggregator counted them, and its own figures beside its county, KOSTRA
-group and the nation; no console errors. A screenshot goes to
-tests/artifacts/rapportering.png.
+group and the nation; then pastes JSON with a revision 2 of January and a bad report, and
+sees the bad one explained and January at revision 2; no console errors. Screenshots go to
+tests/artifacts/rapportering-csv.png (after the CSV) and rapportering.png (at the end).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser_support import (
@@ -152,5 +156,46 @@ async def test_a_municipality_uploads_sees_rejected_lines_in_bokmal_and_its_coun
     own = await page.evaluate(texts("#figures tbody tr:first-child td"))
     assert own[0] == "Mottakere" and re.sub(r"\s", "", own[1]) == "2455"
 
+    await page.screenshot("rapportering-csv.png")
+
+    await paste_json(page, [report("2025-01", 2, 2420), report("2025-06", 1, -5)])
+    expected = "1 rapport tatt imot, 1 avvist."
+    assert await page.wait_for(summary, expected) == expected, page.errors
+    assert await page.evaluate(texts("#rejected tbody tr td:first-child")) == ["Rapport 2"]
+    reason = await page.evaluate(texts("#rejected tbody tr td:last-child"))
+    assert reason == ["«Mottakere» kan ikke være negativt."]
+    assert await page.wait_for(counted, ["Talt med"], 120) == ["Talt med"]
+    assert await page.evaluate(texts("#history tbody tr td:nth-child(3)")) == ["1", "2"]
+    revisions = await page.evaluate(texts("#history tbody tr:last-child td:last-child"))
+    assert re.fullmatch(r"1 \(.+\), 2 \(.+\)", revisions[0]), revisions
+
     await page.screenshot("rapportering.png")
     assert page.errors == []
+
+
+def report(period: str, revision: int, recipients: int) -> dict[str, Any]:
+    """One report of the contract for 4601, as a vendor's system would send it."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "schema_version": 1,
+        "unit": {"type": "municipality", "code": "4601"},
+        "period": period,
+        "revision": revision,
+        "source": "fagsystem:test",
+        "reported_at": "2025-07-02T10:00:00+02:00",
+        "indicators": {
+            "recipients": recipients,
+            "recipients_with_children": 600,
+            "recipients_main_livelihood": 1190,
+            "recipients_under_30": 820,
+            "kroner_paid": 31_000_000,
+            "qp_participants": 170,
+        },
+    }
+
+
+async def paste_json(page: Page, reports: list[dict[str, Any]]) -> None:
+    """Paste ``reports`` in the JSON box and send them."""
+    text = json.dumps(json.dumps(reports, indent=2))
+    await page.evaluate(f"document.getElementById('json-input').value = {text}")
+    await page.evaluate("document.getElementById('json-form').requestSubmit()")

@@ -200,3 +200,11 @@ async def test_an_upload_over_the_limit_is_refused_before_forwarding(
         small = await client.post("/v1/reporting/reports/csv", content=b"x" * 100)
         assert small.status_code == 503  # forwarded, and nothing listens on port 9
         assert small.json()["reason"] == "gateway_unavailable"
+
+
+async def test_a_district_is_compared_with_its_municipalitys_county_and_group(feed: Feed) -> None:
+    body = (await feed.get("/v1/reporting/figures", unit="district:030101")).json()
+    assert body["unit"]["type"] == "district" and body["period"] == "2025-03"
+    units = [(c["role"], c["unit"]["code"]) for c in body["columns"]]
+    assert units[0] == ("own", "030101") and units[1] == ("county", "03")
+    assert [role for role, _ in units] == ["own", "county", "kostra_group", "nation"]

@@ -208,3 +208,11 @@ async def test_a_district_is_compared_with_its_municipalitys_county_and_group(fe
     units = [(c["role"], c["unit"]["code"]) for c in body["columns"]]
     assert units[0] == ("own", "030101") and units[1] == ("county", "03")
     assert [role for role, _ in units] == ["own", "county", "kostra_group", "nation"]
+
+
+async def test_a_municipality_reporting_through_its_districts_gets_its_latest_month(
+    feed: Feed,
+) -> None:
+    body = (await feed.get("/v1/reporting/figures", unit="municipality:0301")).json()
+    assert body["period"] == "2025-03"
+    assert body["columns"][0]["unit"]["code"] == "0301"

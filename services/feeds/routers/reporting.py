@@ -146,7 +146,9 @@ async def reporting_figures(
     feeds = _feeds(request)
     async with connection(request) as con:
         if period is None:
-            period = await use_cases.latest_reported(con, [(unit.type, unit.code)])
+            latest = await queries.latest_period(con) or "2025-01"
+            units = use_cases.own_units(_feeds(request), unit, latest)
+            period = await use_cases.latest_reported(con, units)
         if period is None:
             who.permit(f"reporting:{unit.key}", count=0)
             raise Refused(404, "no_data", f"{unit.key} has not reported yet")

@@ -130,6 +130,7 @@ function lineChart(svg, labels, series) {
     s.values.forEach((v, i) => {
       if (v === null || v === undefined) return;
       d += `${d ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      el("circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 2.5, fill: s.colour }, svg);
     });
     if (d) el("path", { d, fill: "none", stroke: s.colour, "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);
   }

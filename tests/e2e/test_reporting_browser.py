@@ -31,6 +31,7 @@ from browser_support import (
     uvicorn,
 )
 
+from contracts.rules import Reason
 from deploy.local import LocalStack
 from deploy.local.topics import TopicSet
 from services.auth.tokens import TokenIssuer
@@ -127,6 +128,8 @@ async def test_a_municipality_uploads_sees_rejected_lines_in_bokmal_and_its_coun
     unit = await page.evaluate("document.getElementById('unit-name').textContent")
     assert unit == "Bergen (kommune 4601)"
     assert await page.evaluate(texts("#history tbody tr")) == []
+    explained = set(await page.evaluate("Object.keys(REASONS)"))
+    assert {reason.value for reason in Reason} <= explained  # every contract reason in bokmål
 
     upload = tmp_path / "mars.csv"
     upload.write_text(UPLOAD + "\n", encoding="utf-8")

@@ -216,3 +216,16 @@ async def test_a_municipality_reporting_through_its_districts_gets_its_latest_mo
     body = (await feed.get("/v1/reporting/figures", unit="municipality:0301")).json()
     assert body["period"] == "2025-03"
     assert body["columns"][0]["unit"]["code"] == "0301"
+
+
+async def test_a_nav_office_sees_its_reports_beside_its_areas_county(
+    feed: Feed, pg_pool: asyncpg.Pool
+) -> None:
+    async with pg_pool.acquire() as con:
+        await put_report(con, "nav_office", "0101", "2025-03", 3)
+    history = (await feed.get("/v1/reporting/history", unit="nav_office:0101")).json()
+    assert history["unit"]["name"] == "NAV Halden-Aremark"
+    assert [(m["period"], m["revision"]) for m in history["months"]] == [("2025-03", 3)]
+    body = (await feed.get("/v1/reporting/figures", unit="nav_office:0101")).json()
+    units = [(c["role"], c["unit"]["code"]) for c in body["columns"]]
+    assert units[:2] == [("own", "0101"), ("county", "31")]  # Halden's county, Østfold

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test unit lint format bench soak browser up down clean schemas
+.PHONY: install demo test unit lint format bench soak browser kcat up down clean schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,18 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing and cannot be installed here: the browser test will be skipped"; fi; }
 
+## Debian's kcat (librdkafka 2.0) for the Kafka client compatibility test.
+kcat:
+	@command -v kcat >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian kcat for the client compatibility test"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null 2>&1 || { \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; } \
+	      || echo "could not install kcat: its test will be skipped"; \
+	  else echo "kcat missing and cannot be installed here: its test will be skipped"; fi; }
+
 ## The whole suite: starts its own broker and PostgreSQL, stops them afterwards.
-test: install browser
+test: install browser kcat
 	$(BIN)/pytest -q -p no:cacheprovider
 
 unit: install

@@ -1,4 +1,8 @@
-"""The Kafka-protocol broker of the local stack: Tansu (default), noida-db, or external."""
+"""The Kafka-protocol broker of the local stack: Tansu (default), noida-db, or external.
+
+Tansu runs behind a thin compatibility front (`deploy.local.kafka_front`) so that
+librdkafka-based clients (kcat, confluent-kafka, .NET, Go) can use it too.
+"""
 
 from __future__ import annotations
 
@@ -50,11 +54,24 @@ def start_broker(home: StackHome, kind: str = "tansu", port: int | None = None) 
     address = f"127.0.0.1:{port}"
     env = {**os.environ, "SOSIALPULS_HOME": str(home.root)}
     if kind == "tansu":
+        # Tansu on a private port behind the compatibility front (deploy/local/kafka_front.py),
+        # advertising the front's address: librdkafka clients cannot read Tansu's own answer.
+        private = f"127.0.0.1:{remembered_port(home, 'tansu', avoid={port})}"
+        source_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source_root, env.get("PYTHONPATH")]))
         command = [
+            sys.executable,
+            "-m",
+            "deploy.local.kafka_front",
+            "--listen",
+            address,
+            "--upstream",
+            private,
+            "--",
             str(tansu_binary()),
             "broker",
             "--listener-url",
-            f"tcp://{address}",
+            f"tcp://{private}",
             "--advertised-listener-url",
             f"tcp://{address}",
             "--storage-engine",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,11 @@ class StackHome:
         tmp.replace(self.stack_json)
 
 
-def remembered_port(home: StackHome, name: str, host: str = "127.0.0.1") -> int:
-    """The port `name` had last time in this home if it is still free, else a free one.
+def remembered_port(
+    home: StackHome, name: str, host: str = "127.0.0.1", avoid: Collection[int] = ()
+) -> int:
+    """The port `name` had last time in this home if it is still free, else a free one
+    (never one in `avoid`).
 
     Keeps addresses stable across `down`/`up` (noida-db's clients reconnect unchanged).
     """
@@ -80,8 +84,10 @@ def remembered_port(home: StackHome, name: str, host: str = "127.0.0.1") -> int:
     except (FileNotFoundError, json.JSONDecodeError):
         ports = {}
     port = ports.get(name)
-    if port is None or port_open(host, port) or not _bindable(host, port):
+    if port is None or port in avoid or port_open(host, port) or not _bindable(host, port):
         port = free_port(host)
+        while port in avoid:
+            port = free_port(host)
         ports[name] = port
         path.write_text(json.dumps(ports, indent=2, sort_keys=True) + "\n")
     return port

@@ -55,6 +55,19 @@ class BrokerSettings(BaseSettings):
         """The contract's topic names with this stack's prefix."""
         return TopicSet.with_prefix(self.topic_prefix)
 
+    @property
+    def reports_topic(self) -> str:
+        return self.topics.reports
+
+    @property
+    def dlq_topic(self) -> str:
+        """Where refused reports go: the reports topic's ``.dlq`` (same prefix)."""
+        return self.topics.dlq
+
+    @property
+    def scorecard_topic(self) -> str:
+        return self.topics.scorecards
+
 
 class DatabaseSettings(BaseSettings):
     """The PostgreSQL database of the stack."""

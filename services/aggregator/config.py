@@ -77,15 +77,3 @@ class AggregatorSettings(BrokerSettings, DatabaseSettings, HomeSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         deprecated = _DeprecatedNames(settings_cls)
         return init_settings, env_settings, deprecated, dotenv_settings, file_secret_settings
-
-    @property
-    def reports_topic(self) -> str:
-        return self.topics.reports
-
-    @property
-    def dlq_topic(self) -> str:
-        return self.topics.dlq
-
-    @property
-    def scorecard_topic(self) -> str:
-        return self.topics.scorecards

@@ -25,6 +25,7 @@ from prometheus_client import (
 )
 
 from contracts.registry import Registry
+from services.asgi import lazy_app
 from services.auth.audit import AuditLog
 from services.auth.tokens import TokenVerifier
 from services.errors import error_response
@@ -156,10 +157,4 @@ def create_app(
     return app
 
 
-def __getattr__(name: str) -> FastAPI:
-    """``app``: built from the environment on first lookup (what uvicorn does)."""
-    if name == "app":
-        built = create_app()
-        globals()["app"] = built
-        return built
-    raise AttributeError(name)
+__getattr__ = lazy_app(globals(), create_app)

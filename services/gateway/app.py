@@ -7,34 +7,22 @@ its routes. ``app`` is built from the environment the first time it is looked up
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Unpack
 
 from fastapi import FastAPI
 
-from services.auth.audit import AuditLog
-from services.auth.tokens import TokenVerifier
-from services.gateway.adapters.kafka import ReportSink
-from services.gateway.bootstrap import bootstrap
+from services.asgi import lazy_app
+from services.gateway.bootstrap import Parts, bootstrap
 from services.gateway.config import GatewaySettings
-from services.gateway.domain import Refused, UnitRegistry
+from services.gateway.domain import Refused
 from services.gateway.entrypoints import http, openapi
 
 
-def create_app(
-    settings: GatewaySettings | None = None,
-    *,
-    verifier: TokenVerifier | None = None,
-    sink: ReportSink | None = None,
-    registry: UnitRegistry | None = None,
-    audit: AuditLog | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> FastAPI:
+def create_app(settings: GatewaySettings | None = None, **parts: Unpack[Parts]) -> FastAPI:
     """The gateway app. Anything not passed in is built from ``settings`` (default: env)."""
-    gateway = bootstrap(
-        settings, verifier=verifier, sink=sink, registry=registry, audit=audit, clock=clock
-    )
+    gateway = bootstrap(settings, **parts)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -54,10 +42,4 @@ def create_app(
     return app
 
 
-def __getattr__(name: str) -> FastAPI:
-    """``app``: built from the environment on first lookup (what uvicorn does)."""
-    if name == "app":
-        built = create_app()
-        globals()["app"] = built
-        return built
-    raise AttributeError(name)
+__getattr__ = lazy_app(globals(), create_app)

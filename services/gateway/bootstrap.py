@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from contracts.registry import Registry
 from services.auth.audit import AuditLog
@@ -32,28 +33,31 @@ class Gateway:
     ingest: Ingest
 
 
-def bootstrap(
-    settings: GatewaySettings | None = None,
-    *,
-    verifier: TokenVerifier | None = None,
-    sink: ReportSink | None = None,
-    registry: UnitRegistry | None = None,
-    audit: AuditLog | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> Gateway:
+class Parts(TypedDict, total=False):
+    """What a caller (a test, a replay) may pass instead of what the settings would build."""
+
+    verifier: TokenVerifier
+    sink: ReportSink
+    registry: UnitRegistry
+    audit: AuditLog
+    clock: Callable[[], float]
+
+
+def bootstrap(settings: GatewaySettings | None = None, **parts: Unpack[Parts]) -> Gateway:
     """The gateway; what is not passed in is built from ``settings`` (default: env). Keys
     and the registry are loaded now; the broker is connected on first use."""
     settings = settings or GatewaySettings()
-    verifier = verifier or settings.verifier()
-    sink = sink or KafkaReportSink(
+    verifier = parts.get("verifier") or settings.verifier()
+    sink = parts.get("sink") or KafkaReportSink(
         settings.kafka_brokers,
         settings.reports_topic,
         dlq_topic=settings.dlq_topic,
         produce_timeout=settings.produce_timeout_seconds,
         ready_timeout=settings.ready_timeout_seconds,
     )
-    registry = registry or Registry.load()
-    audit = audit or settings.audit_log()
+    registry = parts.get("registry") or Registry.load()
+    audit = parts.get("audit") or settings.audit_log()
+    clock = parts.get("clock", time.monotonic)
     metrics = GatewayMetrics()
     limiter = TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst)
     return Gateway(

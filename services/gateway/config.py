@@ -26,12 +26,3 @@ class GatewaySettings(BrokerSettings, AuthSettings):
     rate_limit_burst: float = Field(100.0, gt=0)
     produce_timeout_seconds: float = Field(15.0, gt=0)
     ready_timeout_seconds: float = Field(3.0, gt=0)
-
-    @property
-    def reports_topic(self) -> str:
-        return self.topics.reports
-
-    @property
-    def dlq_topic(self) -> str:
-        """Where refused reports go: the reports topic's ``.dlq`` (same prefix)."""
-        return self.topics.dlq

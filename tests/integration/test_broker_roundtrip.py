@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.structs import TopicPartition
+from support.reports import report
 
 from contracts.reports import IndicatorReportV1, parse_report
 from deploy.local.topics import DLQ, REPORTS, TopicSet, create_topics, delete_topics
@@ -21,24 +22,7 @@ TODAY = date(2025, 6, 15)
 
 
 def report_bytes(code: str, revision: int) -> bytes:
-    report = {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": "municipality", "code": code},
-        "period": "2025-03",
-        "revision": revision,
-        "source": "fagsystem:test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": {
-            "recipients": 2410,
-            "recipients_with_children": 610,
-            "recipients_main_livelihood": 1190,
-            "recipients_under_30": 820,
-            "kroner_paid": 31250400,
-            "qp_participants": 170,
-        },
-    }
-    return json.dumps(report).encode()
+    return json.dumps(report(code, revision=revision)).encode()
 
 
 async def consume(brokers: str, topic: str, count: int) -> list[tuple[bytes, bytes, int]]:

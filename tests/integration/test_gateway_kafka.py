@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from support import reports
+from support.reports import SMALL
 
 from contracts.personal_data import contains_fodselsnummer
 from deploy.local.home import free_port
@@ -31,23 +33,7 @@ from services.gateway.csv_upload import COLUMNS
 def report(
     code: str = "0301", unit_type: str = "municipality", revision: int = 1
 ) -> dict[str, object]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": unit_type, "code": code},
-        "period": "2025-03",
-        "revision": revision,
-        "source": "fagsystem:test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": {
-            "recipients": 40,
-            "recipients_with_children": 10,
-            "recipients_main_livelihood": 20,
-            "recipients_under_30": 12,
-            "kroner_paid": 400000,
-            "qp_participants": 3,
-        },
-    }
+    return reports.report(code, unit_type, revision=revision, indicators=SMALL)
 
 
 async def read_records(brokers: str, topic: str, expected: int) -> list[ConsumerRecord]:

@@ -30,11 +30,10 @@ from aggregator_support import (
     wait_caught_up,
 )
 from prometheus_client.parser import text_string_to_metric_families
+from support.databases import database
 
 from deploy.local import LocalStack
-from deploy.local.postgres import with_database
 from deploy.local.topics import TopicSet
-from services.storage.migrate import apply_migrations
 
 # Every stored column but the wall-clock ones (received_at, persisted_at, updated_at).
 FACT_ROWS = """SELECT unit_type, unit_code, period, revision, event_id, content_digest, source,
@@ -54,20 +53,12 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> SimulatedYear:
 @pytest.fixture
 async def other_database(local_stack: LocalStack) -> AsyncIterator[tuple[str, asyncpg.Pool]]:
     """A second fresh, migrated database (for the one-worker run beside the two-worker one)."""
-    name = f"test_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(local_stack.database_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = with_database(local_stack.database_url, name)
-    await apply_migrations(url)
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
-    try:
-        yield url, pool
-    finally:
-        await pool.close()
-        admin = await asyncpg.connect(local_stack.database_url)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with database(local_stack.database_url) as url:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        try:
+            yield url, pool
+        finally:
+            await pool.close()
 
 
 class Metrics:

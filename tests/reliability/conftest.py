@@ -1,17 +1,15 @@
-"""Reliability tests reuse the aggregator's integration helpers (tests/integration/
-aggregator_support.py) and the session stack of tests/conftest.py; all are ``integration``,
-the long variants also ``soak``."""
+"""Reliability tests reuse the aggregator's integration helpers
+(``integration.aggregator_support``), ``support.faults`` and the session stack of
+``support.fixtures``; all are ``integration``, the long variants also ``soak``."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 _HERE = Path(__file__).parent
-sys.path.insert(0, str(_HERE.parent / "integration"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

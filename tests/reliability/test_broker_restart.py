@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import signal
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +26,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aggregator_support import produce
-from test_gateway_kafka import read_records
+from integration.aggregator_support import produce
+from integration.test_gateway_kafka import read_records
+from support import reports
+from support.reports import SMALL
 from test_postgres_faults import sosialpuls
 
 from deploy.local import LocalStack, StackHome
@@ -44,24 +45,9 @@ BATCH = 5
 
 def batch_of(first_revision: int) -> list[dict[str, Any]]:
     """``BATCH`` valid reports for Oslo, each with its own event id and revision."""
+    source = "fagsystem:broker-restart"
     return [
-        {
-            "event_id": str(uuid.uuid4()),
-            "schema_version": 1,
-            "unit": {"type": "municipality", "code": "0301"},
-            "period": "2025-03",
-            "revision": first_revision + i,
-            "source": "fagsystem:broker-restart",
-            "reported_at": "2025-04-03T08:15:00Z",
-            "indicators": {
-                "recipients": 40,
-                "recipients_with_children": 10,
-                "recipients_main_livelihood": 20,
-                "recipients_under_30": 12,
-                "kroner_paid": 400000,
-                "qp_participants": 3,
-            },
-        }
+        reports.report(revision=first_revision + i, source=source, indicators=SMALL)
         for i in range(BATCH)
     ]
 

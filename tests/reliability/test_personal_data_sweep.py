@@ -18,7 +18,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from aggregator_support import SimulatedYear, produce, simulated_year, start_worker, wait_caught_up
+from integration.aggregator_support import (
+    SimulatedYear,
+    produce,
+    simulated_year,
+    start_worker,
+    wait_caught_up,
+)
 from test_poison_reports import dlq_contents
 
 from contracts.personal_data import is_fodselsnummer

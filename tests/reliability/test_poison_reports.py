@@ -12,8 +12,10 @@ from collections import Counter
 from typing import Any
 
 import asyncpg
-from aggregator_support import start_worker, stored_facts, wait_caught_up
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from integration.aggregator_support import start_worker, stored_facts, wait_caught_up
+from support import reports
+from support.reports import SMALL
 
 from contracts.personal_data import contains_fodselsnummer
 from deploy.local.topics import TopicSet
@@ -23,24 +25,8 @@ KEY = b"municipality:0301"
 
 
 def report(code: str = "0301", period: str = "2025-03", **extra: Any) -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": "municipality", "code": code},
-        "period": period,
-        "revision": 1,
-        "source": "fagsystem:poison-test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": {
-            "recipients": 40,
-            "recipients_with_children": 10,
-            "recipients_main_livelihood": 20,
-            "recipients_under_30": 12,
-            "kroner_paid": 400000,
-            "qp_participants": 3,
-        },
-        **extra,
-    }
+    fields = {"source": "fagsystem:poison-test", "indicators": SMALL, **extra}
+    return reports.report(code, period=period, **fields)
 
 
 def encoded(value: Any) -> bytes:

@@ -22,21 +22,21 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from aggregator_support import (
+from integration.aggregator_support import (
     WorkerProcess,
     committed,
     produce,
     start_worker,
     wait_caught_up,
 )
-from fault_support import Backlog, backlog, wait_for_facts
+from support.databases import create_database
+from support.faults import Backlog, backlog, wait_for_facts
 from test_worker_faults import assert_equals_truth
 
 from deploy.local import LocalStack, StackHome
 from deploy.local.postgres import start_cluster, wait_for_postgres, with_database
 from deploy.local.processes import load_record, stop
 from deploy.local.topics import TopicSet
-from services.storage.migrate import apply_migrations
 
 BATCH = 50
 
@@ -73,15 +73,7 @@ class PrivatePostgres:
         await wait_for_postgres(with_database(self.url, "postgres"))
 
     async def new_database(self) -> str:
-        name = f"faults_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(self.url)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        url = with_database(self.url, name)
-        await apply_migrations(url)
-        return url
+        return await create_database(self.url, "faults")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from aggregator_support import (
+from integration.aggregator_support import (
     GROUP_BY_CHECK,
     SimulatedYear,
     simulated_year,
@@ -29,7 +29,7 @@ from aggregator_support import (
     truth_facts,
     truth_rollups,
 )
-from test_feeds_truth import true_value
+from integration.test_feeds_truth import true_value
 from test_postgres_faults import sosialpuls
 
 from contracts.reports import INDICATORS

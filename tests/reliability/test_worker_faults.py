@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aggregator_support import (
+from integration.aggregator_support import (
     GROUP_BY_CHECK,
     WorkerProcess,
     assert_scorecards_equal_rollups,
@@ -24,7 +24,7 @@ from aggregator_support import (
     stored_rollups,
     wait_caught_up,
 )
-from fault_support import Backlog, backlog, wait_for_facts
+from support.faults import Backlog, backlog, wait_for_facts
 
 from deploy.local.topics import TopicSet
 

@@ -6,7 +6,6 @@ Tests here are marked ``integration`` (they need the broker from tests/conftest.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -14,15 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feeds_support import (
-    Feed,
-    drop_database,
-    new_database,
-    private_topics,
-    remove_topics,
-    serve_feed,
-)
-from security_support import GatewayUnderTest
+from support.databases import create_database, drop_database
+from support.feeds import Feed, private_topics, remove_topics, serve_feed
+from support.gateway import GatewayUnderTest
 
 from deploy.local import LocalStack
 from deploy.local.keys import ensure_signing_key
@@ -32,7 +25,6 @@ from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 
 _HERE = Path(__file__).parent
-sys.path.insert(0, str(_HERE.parent / "integration"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -66,11 +58,16 @@ async def gateway(
 @pytest.fixture(scope="module")
 async def simulated_feed(local_stack: LocalStack) -> AsyncIterator[Feed]:
     """The feed API over a simulated year (2025, scale 0.02) processed by the real worker."""
-    from aggregator_support import produce, simulated_year, start_worker, wait_caught_up
+    from integration.aggregator_support import (
+        produce,
+        simulated_year,
+        start_worker,
+        wait_caught_up,
+    )
 
     work = Path(tempfile.mkdtemp(prefix="feeds-sec-"))
     sim = simulated_year(work / "sim")
-    url = await new_database(local_stack)
+    url = await create_database(local_stack.database_url, "feeds_sec")
     topic_set = await private_topics(local_stack.kafka_brokers)
     try:
         ends = await produce(local_stack.kafka_brokers, topic_set.reports, sim.lines)
@@ -84,4 +81,4 @@ async def simulated_feed(local_stack: LocalStack) -> AsyncIterator[Feed]:
             yield feed
     finally:
         await remove_topics(local_stack.kafka_brokers, topic_set)
-        await drop_database(local_stack, url)
+        await drop_database(url)

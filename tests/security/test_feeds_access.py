@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from feeds_support import Feed
+from support.feeds import Feed
 
 from contracts.registry import Registry
 

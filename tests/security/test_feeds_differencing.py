@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pytest
-from feeds_support import Cell, Feed
+from support.feeds import Cell, Feed
 
 from contracts.registry import Registry
 from contracts.reports import INDICATORS

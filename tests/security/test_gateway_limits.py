@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from security_support import GatewayUnderTest, report
+from support.gateway import GatewayUnderTest, report
 
 
 def bearer(gw: GatewayUnderTest, unit: str = "municipality:0301") -> dict[str, str]:

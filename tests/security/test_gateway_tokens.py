@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from security_support import GatewayUnderTest, report
+from support.gateway import GatewayUnderTest, report
 
 from services.auth.tokens import TokenIssuer
 

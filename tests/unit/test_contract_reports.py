@@ -14,6 +14,7 @@ import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.reports import report
 
 from contracts.reports import (
     INDICATORS,
@@ -30,23 +31,13 @@ from contracts.reports import (
 
 TODAY = date(2025, 4, 10)
 FNR = "01019012480"  # valid mod-11 control digits, made up
-EXAMPLE: dict[str, Any] = {
-    "event_id": "8f8c4a3e-6a53-4c1e-9a43-3f3b2b9f0b11",
-    "schema_version": 1,
-    "unit": {"type": "municipality", "code": "4601"},
-    "period": "2025-03",
-    "revision": 2,
-    "source": "fagsystem:example",
-    "reported_at": "2025-04-03T08:15:00Z",
-    "indicators": {
-        "recipients": 2410,
-        "recipients_with_children": 610,
-        "recipients_main_livelihood": 1190,
-        "recipients_under_30": 820,
-        "kroner_paid": 31250400,
-        "qp_participants": 170,
-    },
-}
+EXAMPLE: dict[str, Any] = report(
+    "4601",
+    revision=2,
+    source="fagsystem:example",
+    event_id="8f8c4a3e-6a53-4c1e-9a43-3f3b2b9f0b11",
+)
+"""The example of the design (DESIGN.md, event contract v1)."""
 
 Mutation = Callable[[dict[str, Any]], None]
 

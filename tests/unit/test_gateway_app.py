@@ -7,68 +7,22 @@ refusal path and the shape of the answers.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from support.fakes import VERIFIER, FakeClock, FakeSink, bearer
+from support.reports import report_with as report
 
 from services.auth.audit import AuditLog
-from services.auth.tokens import TokenIssuer, TokenVerifier, key_id
-from services.gateway.adapters.kafka import BrokerUnavailable, Delivery
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 from services.gateway.csv_upload import COLUMNS
-from services.gateway.dead_letters import DeadLetter
 
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-ISSUER = TokenIssuer(KEY)
-VERIFIER = TokenVerifier({key_id(KEY.public_key()): KEY.public_key()})
 CSV_HEADER = ";".join(COLUMNS)
-
-
-@dataclass
-class FakeSink:
-    """Stores what would be produced; can be told the broker (or only the DLQ) is down."""
-
-    topic: str = "fake.indicator-reports.v1"
-    dlq_topic: str = "fake.indicator-reports.v1.dlq"
-    records: list[tuple[str, bytes]] = field(default_factory=list)
-    letters: list[DeadLetter] = field(default_factory=list)
-    down: bool = False
-    dlq_down: bool = False
-
-    async def publish(self, records: Sequence[tuple[str, bytes]]) -> list[Delivery | Exception]:
-        if self.down:
-            raise BrokerUnavailable("cannot reach the broker")
-        start = len(self.records)
-        self.records.extend(records)
-        return [Delivery(self.topic, 0, start + i) for i in range(len(records))]
-
-    async def dead_letter(self, letters: Sequence[DeadLetter]) -> list[Delivery | Exception]:
-        if self.down or self.dlq_down:
-            return [BrokerUnavailable("cannot reach the broker") for _ in letters]
-        start = len(self.letters)
-        self.letters.extend(letters)
-        return [Delivery(self.dlq_topic, 0, start + i) for i in range(len(letters))]
-
-    async def ready(self) -> bool:
-        return not self.down
-
-    async def close(self) -> None:
-        pass
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -77,35 +31,6 @@ class Gateway:
     sink: FakeSink
     clock: FakeClock
     audit_path: Path
-
-
-def report(
-    code: str = "0301", unit_type: str = "municipality", **indicators: int | None
-) -> dict[str, object]:
-    values: dict[str, int | None] = {
-        "recipients": 2410,
-        "recipients_with_children": 610,
-        "recipients_main_livelihood": 1190,
-        "recipients_under_30": 820,
-        "kroner_paid": 31250400,
-        "qp_participants": 170,
-    }
-    values.update(indicators)
-    return {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": unit_type, "code": code},
-        "period": "2025-03",
-        "revision": 1,
-        "source": "fagsystem:test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": values,
-    }
-
-
-def bearer(unit: str | None = "municipality:0301", **kwargs: object) -> dict[str, str]:
-    token = ISSUER.issue(unit=unit, **kwargs)  # type: ignore[arg-type]
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

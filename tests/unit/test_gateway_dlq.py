@@ -13,15 +13,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_gateway_app import CSV_HEADER, VERIFIER, FakeSink, bearer, report
+from support.fakes import VERIFIER, FakeSink, bearer
+from support.reports import report_with as report
 
+from contracts.dead_letters import DeadLetter
 from contracts.personal_data import contains_fodselsnummer
 from services.gateway.adapters.kafka import Delivery
 from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
-from services.gateway.dead_letters import DeadLetter
+from services.gateway.csv_upload import COLUMNS
 from services.simulator.fnr import synthetic_fodselsnummer
 
+CSV_HEADER = ";".join(COLUMNS)
 FNR = synthetic_fodselsnummer(date(1984, 5, 17), True, random.Random(7), set())
 
 

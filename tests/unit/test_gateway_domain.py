@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.reports import report_with
 
 from contracts.registry import Registry
 from contracts.reports import Reason
@@ -30,25 +30,8 @@ OSLO = Principal(
 def report(
     unit_type: str = "municipality", code: str = "0301", **indicators: int | None
 ) -> dict[str, object]:
-    values: dict[str, int | None] = {
-        "recipients": 2410,
-        "recipients_with_children": 610,
-        "recipients_main_livelihood": 1190,
-        "recipients_under_30": 820,
-        "kroner_paid": 31250400,
-        "qp_participants": 170,
-    }
-    values.update(indicators)
-    return {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": unit_type, "code": code},
-        "period": "2025-03",
-        "revision": 1,
-        "source": "fagsystem:test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": values,
-    }
+    """A valid report with ``indicators`` changed (the design example's figures)."""
+    return report_with(code, unit_type, **indicators)
 
 
 def test_split_body_accepts_one_object_or_a_list() -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from aggregator_support import (
+from integration.aggregator_support import (
     SimulatedYear,
     Table,
     simulated_year,

@@ -1,11 +1,11 @@
-"""Helpers for the security tests: a valid report, reading a topic, the gateway under test."""
+"""The gateway under test against the real broker: a valid report, reading a topic."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -13,27 +13,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from deploy.local.topics import TopicSet
 from services.auth.audit import audit_path
 from services.auth.tokens import TokenIssuer
+from support import reports
+from support.reports import SMALL
 
 
-def report(code: str = "0301", unit_type: str = "municipality") -> dict[str, object]:
-    """A valid v1 report for March 2025."""
-    return {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": unit_type, "code": code},
-        "period": "2025-03",
-        "revision": 1,
-        "source": "fagsystem:security-test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": {
-            "recipients": 40,
-            "recipients_with_children": 10,
-            "recipients_main_livelihood": 20,
-            "recipients_under_30": 12,
-            "kroner_paid": 400000,
-            "qp_participants": 3,
-        },
-    }
+def report(code: str = "0301", unit_type: str = "municipality") -> dict[str, Any]:
+    """A valid v1 report for March 2025 (a small unit's figures)."""
+    return reports.report(code, unit_type, source="fagsystem:security-test", indicators=SMALL)
 
 
 async def topic_records(brokers: str, topic: str) -> list[dict[str, object]]:

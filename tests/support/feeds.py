@@ -15,14 +15,11 @@ import asyncpg
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from deploy.local import LocalStack
-from deploy.local.postgres import with_database
 from deploy.local.topics import TopicSet, create_topics, delete_topics
 from services.auth.audit import audit_path
 from services.auth.tokens import TokenIssuer, TokenVerifier, key_id
 from services.feeds.app import create_app
 from services.feeds.config import FeedsSettings
-from services.storage.migrate import apply_migrations
 
 Cell = tuple[str, str, str, str]  # level, code, period, indicator
 
@@ -59,26 +56,6 @@ class Feed:
             )
             for r in rows
         }
-
-
-async def new_database(stack: LocalStack) -> str:
-    name = f"feeds_sec_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(stack.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(stack.database_url, name)
-    await apply_migrations(url)
-    return url
-
-
-async def drop_database(stack: LocalStack, url: str) -> None:
-    admin = await asyncpg.connect(stack.database_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def private_topics(brokers: str) -> TopicSet:

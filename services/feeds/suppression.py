@@ -206,13 +206,21 @@ def _protect_system(
 ) -> None:
     cells = sorted({c for r in relations for c in r.cells})
     protected = {c for c in cells if c in hidden}
-    if not protected:
-        return
+    if not protected or not _exposed(relations, hidden):
+        return  # e.g. a table cut from a period's pattern: already protected
     known = [c for c in cells if c in exempt or values.get(c) is None]
     hidden |= publishable(
         cells, [(r.total, r.parts) for r in relations], protected, publish_order(values), known
     )
     _repair(values, relations, hidden, exempt)
+
+
+def _exposed(relations: Sequence[Relation], hidden: set[CellKey]) -> bool:
+    """True when a relation holds exactly one hidden cell or the exact check finds one
+    determined (cheap: only the relations that hold a hidden cell take part)."""
+    if any(sum(1 for c in r.cells if c in hidden) == 1 for r in relations):
+        return True
+    return bool(determined_cells(relations, hidden))
 
 
 def _repair(

@@ -24,6 +24,7 @@ from services.compactor.rules.base import (
     DEFAULT_LOOKUPS,
     MONTH_SUFFIXES,
     MunicipalityCheck,
+    RuleRunner,
     Severity,
 )
 from services.compactor.rules.duplicates import DuplicateDetector
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 UNDER_30_AGE = 30
+_MONTHLY = {
+    kind: tuple(f"{kind}_{suffix}" for suffix in MONTH_SUFFIXES) for kind in ("BIDRAG", "LAAN")
+}
 NOT_COUNTING_RULES = frozenset({"001", "003K"})
 """A finding of these rules keeps its record from being counted."""
 
@@ -145,6 +149,7 @@ class RecordControl:
             base = Lookups(municipality_problem, base.districts)
         self._lookups = base
         self._rules = rules_for(form).for_year(year)
+        self._runner = RuleRunner(self._rules)
         self._codes = code_lists(form, year)
         self._dates = date_patterns(form, year)
         layout = load_layout(form, year)
@@ -165,7 +170,7 @@ class RecordControl:
         raw: list[tuple[int, RuleFinding]] = []
         if self._file_description is not None:
             raw += [(line, f) for f in self._file_description.check(fields)]
-        raw += [(line, f) for f in self._rules.run(ctx)]
+        raw += [(line, f) for f in self._runner.run(ctx)]
         raw += self._duplicates.check(ctx, line)
         counted = not any(f.rule_id in NOT_COUNTING_RULES for at, f in raw if at == line)
         district = self._district(fields)
@@ -216,10 +221,14 @@ class RecordControl:
     ) -> RecipientRecord:
         negatives = 0
         gross = [0] * 12
+        get = ctx.fields.get
         for kind in ("BIDRAG", "LAAN"):
             negatives += ctx.int_or_zero(kind) < 0
-            for index, suffix in enumerate(MONTH_SUFFIXES):
-                value = ctx.int_or_zero(f"{kind}_{suffix}")
+            for index, name in enumerate(_MONTHLY[kind]):
+                text = get(name, "")
+                if not text:
+                    continue
+                value = int(text) if text.isdigit() and text.isascii() else ctx.int_or_zero(name)
                 if value < 0:
                     negatives += 1
                 else:

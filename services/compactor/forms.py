@@ -9,6 +9,7 @@ the file size. Every layout field is cut out of each line, for SSB's whole contr
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -60,11 +61,25 @@ def field_cutter(
 ) -> Callable[[str], dict[str, str]]:
     """A function giving the stripped values of ``names`` (default: every field) of a line.
 
-    Equivalent to ``decode_record`` (restricted to ``names``), without its checks.
+    Equivalent to ``decode_record`` (restricted to ``names``), without its checks; a line
+    shorter than the layout gives blank values for the missing fields.
     """
-    slices = [
-        (spec.name, spec.slice) for spec in layout.fields if names is None or spec.name in names
-    ]
+    specs = [spec for spec in layout.fields if names is None or spec.name in names]
+    if names is None:  # every field: one regular expression cuts the whole record in C
+        pattern = re.compile("".join(f"(.{{{spec.size}}})" for spec in specs), re.DOTALL)
+        keys = tuple(spec.name for spec in specs)
+        strip = str.strip
+
+        def cut_all(line: str) -> dict[str, str]:
+            match = pattern.match(line)
+            if match is None:
+                return {
+                    name: line[spec.slice].strip() for name, spec in zip(keys, specs, strict=True)
+                }
+            return dict(zip(keys, map(strip, match.groups()), strict=True))
+
+        return cut_all
+    slices = [(spec.name, spec.slice) for spec in specs]
 
     def cut(line: str) -> dict[str, str]:
         return {name: line[where].strip() for name, where in slices}

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 MONTH_FIELDS: tuple[str, ...] = tuple(f"STMND_{month}" for month in range(1, 13))
 MONTH_SUFFIXES: tuple[str, ...] = (
@@ -28,6 +29,7 @@ MONTH_SUFFIXES: tuple[str, ...] = (
     "JULI", "AUG", "SEPT", "OKT", "NOV", "DES",
 )  # fmt: skip
 OSLO = "0301"
+_MONTH_CODES = tuple((name, f"{m:02d}") for m, name in enumerate(MONTH_FIELDS, 1))
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -78,6 +80,7 @@ def parse_int(text: str) -> int | None:
     return value if -_INT_MAX - 1 <= value <= _INT_MAX else None
 
 
+@lru_cache(maxsize=8192)  # dates repeat (birth dates, decision dates); the cache stays small
 def parse_date(text: str, pattern: str) -> date | None:
     """``text`` as a date of ``pattern`` ("ddMMyyyy" or "ddMMyy"), else None."""
     pattern = pattern.strip()
@@ -148,10 +151,28 @@ class RecordContext:
         pattern = self.date_patterns.get(name) or ("ddMMyyyy" if len(text) == 8 else "ddMMyy")
         return parse_date(text, pattern)
 
+    def int_sum(self, names: tuple[str, ...]) -> int:
+        """Σ ``int_or_zero`` over ``names``, cached per tuple (blank and not-a-number = 0)."""
+        cache = self._ints
+        key = "\x1f".join(names)
+        if key in cache:
+            return cache[key] or 0
+        get, total = self.fields.get, 0
+        for name in names:
+            text = get(name, "")
+            if not text:
+                continue
+            if text.isdigit() and text.isascii() and len(text) < 10:
+                total += int(text)
+            else:
+                total += self.int_or_zero(name)
+        cache[key] = total
+        return total
+
     def months_marked(self) -> tuple[bool, ...]:
         """Per month 1–12: is STMND_m marked with its own two-digit code ("01"…"12")?"""
         get = self.fields.get
-        return tuple(get(name, "") == f"{m:02d}" for m, name in enumerate(MONTH_FIELDS, 1))
+        return tuple([get(name) == code for name, code in _MONTH_CODES])
 
     @property
     def municipality(self) -> str:
@@ -182,6 +203,9 @@ class Rule:
     check: Check
     years: frozenset[int] | None = None
     """The reporting years the rule applies to; None = every year."""
+    memo: bool = False
+    """True when the outcome depends only on ``fields`` (and the year, codes and lookups):
+    a ``RuleRunner`` then remembers it per combination of their values."""
     scope: str = "record"
     """"record": ``check`` runs per record; "file" / "duplicates": a cross-record rule
     whose logic is in ``rules.file_level`` / ``rules.duplicates`` (``check`` is unused)."""
@@ -253,4 +277,49 @@ class RuleSet:
             violation = rule.check(ctx)
             if violation is not None:
                 found.append(finding_of(rule, violation))
+        return found
+
+
+class RuleRunner:
+    """Runs one year's record rules on the records of one run, in SSB's order.
+
+    The rules marked ``memo`` read nothing but a few coded fields, so their findings are
+    a function of those fields' values: the runner evaluates them once per combination
+    (one dictionary look-up for a record seen before in that respect, which is nearly
+    every clean record). ``ctx.year`` must be the year ``rules`` were chosen for, and the
+    code lists and lookups must not change during the runner's life.
+    """
+
+    def __init__(self, rules: RuleSet, limit: int = 50_000) -> None:
+        record_rules = [rule for rule in rules.rules if rule.scope == "record"]
+        self._order = {rule.id + rule.title: index for index, rule in enumerate(record_rules)}
+        self._memo_rules = [rule for rule in record_rules if rule.memo]
+        self._plain_rules = [rule for rule in record_rules if not rule.memo]
+        self._key_fields = tuple(sorted({name for r in self._memo_rules for name in r.fields}))
+        self._cache: dict[tuple[str | None, ...], tuple[RuleFinding, ...]] = {}
+        self._limit = limit
+
+    def _memo_findings(self, ctx: RecordContext) -> tuple[RuleFinding, ...]:
+        get = ctx.fields.get
+        key = tuple([get(name) for name in self._key_fields])
+        found = self._cache.get(key)
+        if found is None:
+            found = tuple(
+                finding_of(rule, violation)
+                for rule in self._memo_rules
+                if (violation := rule.check(ctx)) is not None
+            )
+            if len(self._cache) < self._limit:
+                self._cache[key] = found
+        return found
+
+    def run(self, ctx: RecordContext) -> list[RuleFinding]:
+        found = list(self._memo_findings(ctx)) if self._memo_rules else []
+        for rule in self._plain_rules:
+            violation = rule.check(ctx)
+            if violation is not None:
+                found.append(finding_of(rule, violation))
+        if len(found) > 1:
+            order = self._order
+            found.sort(key=lambda f: order.get(f.rule_id + f.title, 0))
         return found

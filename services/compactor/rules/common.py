@@ -6,6 +6,8 @@ Messages follow SSB's wording; none quotes a person number.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.compactor.rules.base import RecordContext, Rule, Severity, Violation
 from services.compactor.rules.persons import is_valid_fnr_or_dnr
 
@@ -142,8 +144,9 @@ def _mange_barn(ctx: RecordContext) -> Violation | None:
     )
 
 
+_MEMO = frozenset({"003K", "003B", "004", "008", "009", "010", "011", "012", "013"})
 E = Severity.ERROR
-COMMON_RULES: tuple[Rule, ...] = (
+_RULES: tuple[Rule, ...] = (
     Rule("003K", "Kontroll 03 : Kommunenummer", ("KOMMUNE_NR",), E, _kommunenummer),
     Rule("003B", "Kontroll 03 : Bydelsnummer", ("KOMMUNE_NR", "BYDELSNR"), E, _bydelsnummer),
     Rule("004", "Kontroll 04 : Oppgaveår", ("VERSION",), E, _oppgaveaar),
@@ -171,3 +174,6 @@ COMMON_RULES: tuple[Rule, ...] = (
         _mange_barn,
     ),
 )  # fmt: skip
+
+COMMON_RULES: tuple[Rule, ...] = tuple(replace(rule, memo=rule.id in _MEMO) for rule in _RULES)
+"""The rules; those in ``_MEMO`` read nothing but their small-domain fields (codes)."""

@@ -11,8 +11,6 @@ from functools import lru_cache
 
 from services.compactor.rules.base import parse_date
 
-_WEIGHTS_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
-_WEIGHTS_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 _DUF_WEIGHTS = (4, 6, 3, 2, 4, 6, 3, 2, 7, 5)
 _SUFFIX_EXCEPTIONS = frozenset({"00100", "00200", "99999"})
 """Person-number endings SSB accepts without a check digit (the date part must be a date)."""
@@ -23,10 +21,12 @@ def _eleven_digits(number: str) -> bool:
 
 
 def _modulo11_ok(number: str) -> bool:
-    digits = [int(ch) for ch in number]
-    first = sum(d * w for d, w in zip(digits[:9], _WEIGHTS_1, strict=True)) + digits[9]
-    second = sum(d * w for d, w in zip(digits[:10], _WEIGHTS_2, strict=True)) + digits[10]
-    return first % 11 == 0 and second % 11 == 0
+    d = [ord(ch) - 48 for ch in number]
+    first = 3 * d[0] + 7 * d[1] + 6 * d[2] + d[3] + 8 * d[4] + 9 * d[5] + 4 * d[6] + 5 * d[7]
+    if (first + 2 * d[8] + d[9]) % 11:
+        return False
+    second = 5 * d[0] + 4 * d[1] + 3 * d[2] + 2 * d[3] + 7 * d[4] + 6 * d[5] + 5 * d[6]
+    return (second + 4 * d[7] + 3 * d[8] + 2 * d[9] + d[10]) % 11 == 0
 
 
 @lru_cache(maxsize=4)  # several rules ask about the same record's number in a row
@@ -84,10 +84,10 @@ def is_valid_fnr(number: str) -> bool:
 @lru_cache(maxsize=4)
 def is_valid_fnr_or_dnr(number: str, year: int) -> bool:
     """A valid fødselsnummer/D-number, or a dated number with one of SSB's accepted endings."""
+    if is_valid_fnr(number):
+        return True
     if not _eleven_digits(number):
         return False
-    if _modulo11_ok(number):
-        return True
     return number[6:] in _SUFFIX_EXCEPTIONS and birth_date(number, year) is not None
 
 

@@ -12,6 +12,7 @@ layout (``RecordContext.codes``), so a code SSB adds in a new layout is valid th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from services.compactor.rules.base import (
     MONTH_FIELDS,
@@ -83,9 +84,7 @@ def _96_or_over(ctx: RecordContext) -> Violation | None:
     age = _age(ctx, 0)
     if age < VERY_OLD_AGE:
         return None
-    return Violation(
-        "PERSON_FODSELSNR", f"Mottakeren ({age} år) er {VERY_OLD_AGE} år eller eldre."
-    )
+    return Violation("PERSON_FODSELSNR", f"Mottakeren ({age} år) er {VERY_OLD_AGE} år eller eldre.")
 
 
 def _coded(name: str, message: Callable[[RecordContext], str]) -> Callable[..., Violation | None]:
@@ -273,7 +272,7 @@ def _sum_min(ctx: RecordContext) -> Violation | None:
 
 def _monthly_sum(total: str, months: tuple[str, ...], what: str) -> Callable[..., Violation | None]:
     def check(ctx: RecordContext) -> Violation | None:
-        spread = sum(ctx.int_or_zero(name) for name in months)
+        spread = ctx.int_sum(months)
         if ctx.int_or_zero(total) == spread:
             return None
         return Violation(
@@ -332,9 +331,13 @@ def _obligatory(text: str, name: str) -> Callable[[RecordContext], str]:
     return message
 
 
+_MEMO = frozenset({
+    "014", "015", "016", "017", "018", "019", "020A", "020B", "021", "023", "023B", "023C",
+    "024", "024B", "025", "032", "033", "035", "039", "040", "043",
+})  # fmt: skip
 E, W = Severity.ERROR, Severity.WARNING
 _VKLO = "Kontroll {n}: Viktigste kilde til livsopphold i relasjon til arbeidssituasjon. {what}"
-SOSIALHJELP_RULES: tuple[Rule, ...] = (
+_RULES: tuple[Rule, ...] = (
     Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W, _under_18,
          years=Y2026),
     Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W,
@@ -423,3 +426,6 @@ SOSIALHJELP_RULES: tuple[Rule, ...] = (
     Rule("043", "Kontroll 43: Type vilkår det stilles til mottakeren",
          ("VILKARSOSLOV", *VILKAR_FIELDS), E, _vilkar_types),
 )  # fmt: skip
+
+SOSIALHJELP_RULES: tuple[Rule, ...] = tuple(replace(rule, memo=rule.id in _MEMO) for rule in _RULES)
+"""The rules; those in ``_MEMO`` read nothing but their small-domain fields (codes)."""

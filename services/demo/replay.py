@@ -1,9 +1,9 @@
-"""Send a planned replay through the gateway, with a progress bar per month."""
+"""Send a planned replay through the gateway, with a progress bar per month (a line per
+month in a pipe or file)."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from services.cli.display import Display
 from services.demo.plan import Month, Request
 
 TokenFor = Callable[[str], str]
@@ -69,11 +70,6 @@ def _reason(body: Any) -> str | None:
     return None
 
 
-def _bar(done: int, total: int, width: int = 30) -> str:
-    filled = width * done // max(total, 1)
-    return "#" * filled + "." * (width - filled)
-
-
 async def replay(
     months: list[Month],
     gateway_url: str,
@@ -81,8 +77,10 @@ async def replay(
     *,
     concurrency: int = 8,
     pause_between_months: float = 0.0,
+    display: Display | None = None,
 ) -> ReplayTally:
     """Post every request, month by month; returns the tally of the gateway's answers."""
+    display = display or Display()
     tally = ReplayTally()
     limit = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=gateway_url, timeout=60.0) as client:
@@ -101,16 +99,14 @@ async def replay(
             tally.record(request, response.status_code, body)
 
         for month in months:
-            total, start = month.reports, tally.reports_sent
-            tasks = [asyncio.create_task(send(request)) for request in month.requests]
-            for finished in asyncio.as_completed(tasks):
-                await finished
-                done = tally.reports_sent - start
-                sys.stderr.write(
-                    f"\r  {month.label} [{_bar(min(done, total), total)}] {done:>5}/{total:<5} "
-                    f"{tally.reports_sent:>6} reports sent, {tally.accepted:>6} accepted"
-                )
-            sys.stderr.write("\n")
+            start, accepted = tally.reports_sent, tally.accepted
+            with display.bar(f"  {month.label}", month.reports, "reports") as bar:
+                tasks = [asyncio.create_task(send(request)) for request in month.requests]
+                for finished in asyncio.as_completed(tasks):
+                    await finished
+                    bar.update(
+                        tally.reports_sent - start, f"{tally.accepted - accepted:,} accepted"
+                    )
             if pause_between_months:
                 await asyncio.sleep(pause_between_months)
     return tally

@@ -15,6 +15,7 @@ from deploy.local import stack
 from deploy.local.home import StackHome
 from deploy.local.keys import ensure_signing_key
 from services.auth.tokens import TokenIssuer, load_private_key
+from services.cli.display import Display
 from services.demo.plan import plan_replay
 from services.demo.replay import ReplayTally, replay
 from services.demo.summary import database_state, is_sealed, render_summary
@@ -30,14 +31,19 @@ class DemoOptions:
     home: str | None
 
 
+DISPLAY = Display()
+
+
 def say(text: str) -> None:
-    print(f"\n>> {text}", flush=True)
+    DISPLAY.line(f"\n>> {text}")
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> None:
-    """Run a `sosialpuls` subcommand as its own process, as an operator would."""
+    """Run a `sosialpuls` subcommand as its own process, as an operator would (its output
+    goes where ours goes, so it too shows live progress only on a terminal)."""
     command = [sys.executable, "-m", "services.cli.main", *args]
-    print("   $ sosialpuls " + " ".join(args), flush=True)
+    DISPLAY.line("   $ sosialpuls " + " ".join(args))
+    sys.stdout.flush()
     subprocess.run(command, env=env, check=True)
 
 
@@ -59,7 +65,10 @@ async def wait_until_quiet(database_url: str, quiet_seconds: float, timeout: flo
 def run_demo(options: DemoOptions) -> int:
     home = StackHome.resolve(options.home)
     say(f"starting the local stack in {home.root}")
-    result = asyncio.run(stack.up(home, broker_kind="tansu", broker_port=None, with_services=True))
+    with DISPLAY.step("starting broker, PostgreSQL, gateway, aggregator and feeds"):
+        result = asyncio.run(
+            stack.up(home, broker_kind="tansu", broker_port=None, with_services=True)
+        )
     if result.failed:
         print(f"could not start: {', '.join(result.failed)}; logs in {home.logs}", file=sys.stderr)
         return 1
@@ -81,7 +90,7 @@ def run_demo(options: DemoOptions) -> int:
         summary = asyncio.run(
             render_summary(env["DATABASE_URL"], options.year, ReplayTally(), reconciliation)
         )
-        print(summary)
+        DISPLAY.line(summary)
         print_urls(info, issuer, reconciliation)
         return 0
     say(f"simulating {options.year} for all of Norway (seed {options.seed}) into {out}")
@@ -109,11 +118,18 @@ def run_demo(options: DemoOptions) -> int:
 
     months = plan_replay((out / "reports.jsonl").read_text().splitlines())
     tally = asyncio.run(
-        replay(months, str(info["gateway_url"]), token_for, pause_between_months=options.pause)
+        replay(
+            months,
+            str(info["gateway_url"]),
+            token_for,
+            pause_between_months=options.pause,
+            display=DISPLAY,
+        )
     )
     say("waiting for the aggregator to catch up")
-    waited = asyncio.run(wait_until_quiet(env["DATABASE_URL"], quiet_seconds=5, timeout=300))
-    print(f"   caught up after {waited:.0f} s")
+    with DISPLAY.step("the aggregator is still writing"):
+        waited = asyncio.run(wait_until_quiet(env["DATABASE_URL"], quiet_seconds=5, timeout=300))
+    DISPLAY.line(f"   caught up after {waited:.0f} s")
     say("reconciling the year with Skjema 11F/11CF and the accounts, and sealing it")
     run_cli(
         [
@@ -133,7 +149,7 @@ def run_demo(options: DemoOptions) -> int:
         env,
     )
     summary = asyncio.run(render_summary(env["DATABASE_URL"], options.year, tally, reconciliation))
-    print(summary)
+    DISPLAY.line(summary)
     print_urls(info, issuer, reconciliation)
     return 0
 
@@ -141,11 +157,11 @@ def run_demo(options: DemoOptions) -> int:
 def print_urls(info: dict[str, object], issuer: TokenIssuer, reconciliation: Path) -> None:
     """Where to look: the dashboard (logged in as the directorate), API docs, the report."""
     feeds = info.get("feeds_url", "")
-    print("\nOpen:")
+    DISPLAY.line("\nOpen:")
     directorate = issuer.issue(role="directorate")
-    print(f"  dashboard            {feeds}/#token={directorate}")
-    print(f"  feed API docs        {feeds}/docs")
-    print(f"  gateway API docs     {info['gateway_url']}/docs")
-    print(f"  reconciliation       {reconciliation / 'report.html'}")
-    print(f"  metrics              {info.get('aggregator_url', '')}/metrics")
-    print("Stop everything with: sosialpuls down")
+    DISPLAY.line(f"  dashboard            {feeds}/#token={directorate}")
+    DISPLAY.line(f"  feed API docs        {feeds}/docs")
+    DISPLAY.line(f"  gateway API docs     {info['gateway_url']}/docs")
+    DISPLAY.line(f"  reconciliation       {reconciliation / 'report.html'}")
+    DISPLAY.line(f"  metrics              {info.get('aggregator_url', '')}/metrics")
+    DISPLAY.line("Stop everything with: sosialpuls down")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from services.cli.display import Display
 from services.compactor.facts import StreamReadError
 from services.compactor.forms import AccountsError
 from services.compactor.handlers import CompactOptions, compact
@@ -20,8 +22,14 @@ from services.storage.migrate import MigrationError
 EXIT_REFUSED = 3
 
 
+@cache
+def _display() -> Display:
+    return Display()
+
+
 def _say(message: str) -> None:
-    print(f"compact: {message}", flush=True)
+    """The compactor's progress callback: one line per step (under a spinner on a terminal)."""
+    _display().line(f"compact: {message}")
 
 
 def _from_stack(name: str) -> str | None:
@@ -54,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         kafka_brokers=os.environ.get("KAFKA_BROKERS") or _from_stack("kafka_brokers"),
     )
     try:
-        result, outcome = compact(options, _say)
+        with _display().step(f"compact: reconciling {args.year}"):
+            result, outcome = compact(options, _say)
     except SealRefused as exc:
         print(f"compact: refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED

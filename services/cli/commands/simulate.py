@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from services.cli.display import Display
 from services.simulator import SimulationConfig, simulate
 
 
@@ -44,14 +45,16 @@ def run_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"sosialpuls simulate: {exc}", file=sys.stderr)
         return 2
+    display = Display()
     started = time.perf_counter()
     steps: dict[str, float] = {}
 
     def progress(line: str) -> None:
         steps[line.split(":")[0]] = round(time.perf_counter() - started, 3)
-        print(line, flush=True)
+        display.line(line)
 
-    summary = simulate(config, args.out, progress=progress)
+    with display.step(f"simulating {args.year} (seed {args.seed}, scale {args.scale})"):
+        summary = simulate(config, args.out, progress=progress)
     if args.timings is not None:
         timings = {
             "seconds": summary.seconds,
@@ -62,7 +65,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             "faults": args.faults,
         }
         args.timings.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
-    print(
+    display.line(
         f"wrote {args.out}: {summary.persons} persons, {summary.records_11f} 11F and "
         f"{summary.records_11cf} 11CF records, {summary.events} report events "
         f"(+{summary.fault_lines} fault lines), {summary.bytes_written / 1e6:.1f} MB "

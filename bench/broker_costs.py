@@ -7,8 +7,9 @@ compatibility front (deploy/local/kafka_front.py).
 - front: aiokafka produces 100,000 records of 227 bytes (acks=1, keyed) to 4 partitions and
   consumes them back, directly against Tansu and through the front, alternating twice.
 
-Run: ``.venv/bin/python bench/bench_brokers.py [idle|front]``; prints one line per figure.
-Not part of ``make bench`` (a broker choice, measured once; docs/operations.md).
+Run: ``.venv/bin/python bench/broker_costs.py [idle|front]``; prints one line per figure.
+Not part of ``make bench`` (not a ``bench_*`` script): a broker choice, measured once for
+docs/operations.md.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""What the HTTP services share at their entrypoint: the app built on first lookup."""
+"""What the HTTP services share at their entrypoints: the app built on first lookup, and
+reading a body with a size limit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 
 def lazy_app(namespace: MutableMapping[str, Any], build: Callable[[], FastAPI]) -> Any:
@@ -20,3 +21,18 @@ def lazy_app(namespace: MutableMapping[str, Any], build: Callable[[], FastAPI]) 
         raise AttributeError(name)
 
     return module_getattr
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes (from
+    ``Content-Length`` before reading, else while streaming) — never parsed or kept whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

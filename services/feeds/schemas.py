@@ -8,7 +8,7 @@ grows a field without its schema fails the tests instead of going out undocument
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -253,7 +253,13 @@ class FeedsError(ErrorBody):
         return cls(reason=reason, detail=detail, error=reason, message=detail)
 
 
-REFUSALS: dict[int | str, dict[str, object]] = {
+def answers(model: type[Answer]) -> dict[str, Any]:
+    """The route options of a typed feed answer: its model, unset fields left out, and the
+    refusals."""
+    return {"response_model": model, "response_model_exclude_unset": True, "responses": REFUSALS}
+
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": FeedsError, "description": description}
     for status, description in (
         (400, "a parameter is not valid"),

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from support import reports
+from support.gateway import gateway_settings, serve_gateway
 from support.reports import SMALL
 
 from contracts.personal_data import contains_fodselsnummer
@@ -106,19 +107,9 @@ def prefix_of(topics: TopicSet) -> str:
 async def client(
     kafka_brokers: str, topics: TopicSet, signing_home: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = GatewaySettings(
-        kafka_brokers=kafka_brokers,
-        topic_prefix=prefix_of(topics),
-        home=signing_home,
-        max_body_bytes=100_000,
-        rate_limit_per_second=0.001,
-        rate_limit_burst=6,
-    )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-    ):
+    limits = {"max_body_bytes": 100_000, "rate_limit_per_second": 0.001, "rate_limit_burst": 6}
+    settings = gateway_settings(kafka_brokers, topics, signing_home, **limits)
+    async with serve_gateway(settings) as http:
         yield http
 
 

@@ -14,14 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from support.gateway import gateway_settings, serve_gateway
 from test_gateway_kafka import assert_from_gateway, dlq_headers, read_records
 
 from contracts.personal_data import find_personal_data
 from deploy.local.keys import ensure_signing_key
-from deploy.local.topics import REPORTS, TopicSet
+from deploy.local.topics import TopicSet
 from services.auth.tokens import TokenIssuer, UnitRef, load_private_key
-from services.gateway.app import create_app
-from services.gateway.config import GatewaySettings
 from services.simulator.run import SimulationConfig, simulate
 
 AGGREGATOR_ONLY = {"conflicting_revision", "sealed_year", None}
@@ -75,20 +74,10 @@ async def gateway(
     kafka_brokers: str, topics: TopicSet, tmp_path: Path
 ) -> AsyncIterator[tuple[httpx.AsyncClient, TokenIssuer]]:
     ensure_signing_key(tmp_path)
-    settings = GatewaySettings(
-        kafka_brokers=kafka_brokers,
-        topic_prefix=topics.reports.removesuffix(REPORTS),
-        home=tmp_path,
-        rate_limit_per_second=1e6,
-        rate_limit_burst=1e6,
-    )
-    app = create_app(settings)
+    limits = {"rate_limit_per_second": 1e6, "rate_limit_burst": 1e6}
+    settings = gateway_settings(kafka_brokers, topics, tmp_path, **limits)
     issuer = TokenIssuer(load_private_key(tmp_path / "keys" / "private.pem"))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=60) as client,
-    ):
+    async with serve_gateway(settings, timeout=60) as client:
         yield client, issuer
 
 

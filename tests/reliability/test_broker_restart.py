@@ -29,6 +29,7 @@ import pytest
 from integration.aggregator_support import produce
 from integration.test_gateway_kafka import read_records
 from support import reports
+from support.gateway import serve_gateway
 from support.reports import SMALL
 from test_postgres_faults import sosialpuls
 
@@ -36,7 +37,6 @@ from deploy.local import LocalStack, StackHome
 from deploy.local.broker import start_broker, wait_for_broker
 from deploy.local.processes import ProcessRecord, forget, is_alive, load_record, stop
 from services.auth.tokens import TokenIssuer, load_private_key
-from services.gateway.app import create_app
 from services.gateway.config import GatewaySettings
 
 UNIT = "municipality:0301"
@@ -102,13 +102,7 @@ async def gateway(noida_home: Path) -> AsyncIterator[httpx.AsyncClient]:
         rate_limit_burst=1000,
         produce_timeout_seconds=2,
     )
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gw", timeout=60
-        ) as http,
-    ):
+    async with serve_gateway(settings, timeout=60) as http:
         yield http
 
 

@@ -11,18 +11,15 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from support.databases import create_database, drop_database
 from support.feeds import Feed, private_topics, remove_topics, serve_feed
-from support.gateway import GatewayUnderTest
+from support.gateway import GatewayUnderTest, gateway_settings, serve_gateway
 
 from deploy.local import LocalStack
 from deploy.local.keys import ensure_signing_key
-from deploy.local.topics import REPORTS, TopicSet
+from deploy.local.topics import TopicSet
 from services.auth.tokens import TokenIssuer, load_private_key
-from services.gateway.app import create_app
-from services.gateway.config import GatewaySettings
 
 _HERE = Path(__file__).parent
 
@@ -39,19 +36,10 @@ async def gateway(
 ) -> AsyncIterator[GatewayUnderTest]:
     """Default limits except a small rate limit burst (20 requests per unit)."""
     ensure_signing_key(tmp_path)
-    settings = GatewaySettings(
-        kafka_brokers=kafka_brokers,
-        topic_prefix=topics.reports.removesuffix(REPORTS),
-        home=tmp_path,
-        rate_limit_per_second=0.001,
-        rate_limit_burst=20,
-    )
-    app = create_app(settings)
+    limits = {"rate_limit_per_second": 0.001, "rate_limit_burst": 20}
+    settings = gateway_settings(kafka_brokers, topics, tmp_path, **limits)
     issuer = TokenIssuer(load_private_key(tmp_path / "keys" / "private.pem"))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-    ):
+    async with serve_gateway(settings) as http:
         yield GatewayUnderTest(http, topics, issuer, tmp_path, kafka_brokers)
 
 

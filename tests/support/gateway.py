@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from deploy.local.topics import TopicSet
 from services.auth.audit import audit_path
 from services.auth.tokens import TokenIssuer
+from services.gateway.app import create_app
+from services.gateway.config import GatewaySettings
 from support import reports
 from support.reports import SMALL
 
@@ -61,3 +65,29 @@ class GatewayUnderTest:
 
     async def produced(self) -> list[dict[str, object]]:
         return await topic_records(self.brokers, self.topics.reports)
+
+
+def gateway_settings(
+    brokers: str, topics: TopicSet, home: Path, **limits: float
+) -> GatewaySettings:
+    """The gateway's settings for a test: the broker, the test's topics, a home with keys."""
+    return GatewaySettings(
+        kafka_brokers=brokers,
+        topic_prefix=topics.prefix,
+        home=home,
+        **limits,  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def serve_gateway(
+    settings: GatewaySettings, timeout: float = 5.0
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real gateway app in process (its lifespan run) and an HTTP client on it."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=timeout) as http,
+    ):
+        yield http

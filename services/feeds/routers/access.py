@@ -14,7 +14,7 @@ from contracts.periods import parse_period
 from services.auth.audit import AuditLog
 from services.auth.roles import ReadAccess, decide_read
 from services.auth.tokens import SCOPE_READ, InsufficientScope, InvalidToken, Principal
-from services.feeds.queries import Conn
+from services.feeds.queries import Conn, latest_period
 
 bearer = HTTPBearer(auto_error=False, description="RS256 JWT (`sosialpuls token ...`)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -77,31 +77,28 @@ def caller(request: Request, credentials: Credentials) -> Caller:
     endpoint = getattr(route, "name", "unknown")
     audit: AuditLog = request.app.state.audit
     token = credentials.credentials if credentials is not None else None
-    try:
-        if not token:
-            raise InvalidToken("no bearer token")
-        principal = request.app.state.verifier.verify(token, SCOPE_READ)
-    except InvalidToken as exc:
-        audit.record(
-            "DENY",
-            action=f"read:{endpoint}",
-            principal=None,
-            resource=request.url.path,
-            reason="invalid_token",
-        )
-        request.app.state.requests.labels(endpoint, "DENY").inc()
-        raise Refused(401, "invalid_token", str(exc)) from exc
-    except InsufficientScope as exc:
-        principal = request.app.state.verifier.verify(token)
+
+    def refuse(status: int, reason: str, principal: Principal | None, exc: Exception) -> Refused:
         audit.record(
             "DENY",
             action=f"read:{endpoint}",
             principal=principal,
             resource=request.url.path,
-            reason="insufficient_scope",
+            reason=reason,
         )
         request.app.state.requests.labels(endpoint, "DENY").inc()
-        raise Refused(403, "insufficient_scope", str(exc)) from exc
+        return Refused(status, reason, str(exc))
+
+    try:
+        if not token:
+            raise InvalidToken("no bearer token")
+        principal = request.app.state.verifier.verify(token, SCOPE_READ)
+    except InvalidToken as exc:
+        raise refuse(401, "invalid_token", None, exc) from exc
+    except InsufficientScope as exc:
+        raise refuse(
+            403, "insufficient_scope", request.app.state.verifier.verify(token), exc
+        ) from exc
     return Caller(principal, endpoint, audit, request)
 
 
@@ -115,6 +112,19 @@ def period_param(value: str, name: str) -> str:
     except ValueError as exc:
         raise Refused(400, "bad_period", f"{name} must be YYYY-MM, got {value!r}") from exc
     return value
+
+
+async def month(
+    con: Conn, period: str | None, who: Caller | None = None, resource: str | None = None
+) -> str:
+    """``period``, else the latest with figures; 404 when there is none yet (audited as an
+    empty PERMIT of ``resource`` when given)."""
+    period = period or await latest_period(con)
+    if period is None:
+        if who is not None and resource is not None:
+            who.permit(resource, count=0)
+        raise Refused(404, "no_data", "no figures have been reported yet")
+    return period
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +14,7 @@ from contracts.rules import INDICATORS
 from services.feeds import queries, schemas
 from services.feeds.handlers import ANCESTORS, Feeds, NotFound
 from services.feeds.jsonstat import build_csv, build_dataset
-from services.feeds.routers.access import Authorised, Refused, connection, period_param
+from services.feeds.routers.access import Authorised, Refused, connection, month, period_param
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 PeriodQuery = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
@@ -39,12 +40,7 @@ def _range(
     return first, last
 
 
-@router.get(
-    "/units/{unit_type}/{code}/indicators",
-    response_model=schemas.UnitIndicators,
-    response_model_exclude_unset=True,
-    responses=schemas.REFUSALS,
-)
+@router.get("/units/{unit_type}/{code}/indicators", **schemas.answers(schemas.UnitIndicators))
 async def unit_indicators(
     request: Request,
     who: Authorised,
@@ -73,12 +69,7 @@ async def unit_indicators(
     return answer
 
 
-@router.get(
-    "/scorecards/{office}",
-    response_model=schemas.Scorecard,
-    response_model_exclude_unset=True,
-    responses=schemas.REFUSALS,
-)
+@router.get("/scorecards/{office}", **schemas.answers(schemas.Scorecard))
 async def scorecard(
     request: Request, who: Authorised, office: str, period: str | None = PeriodQuery
 ) -> dict[str, Any]:
@@ -86,10 +77,7 @@ async def scorecard(
     resource = f"nav_office:{office}"
     access = who.access("nav_office", office)
     async with connection(request) as con:
-        period = period or await queries.latest_period(con)
-        if period is None:
-            who.permit(resource, count=0)
-            raise Refused(404, "no_data", "no figures have been reported yet")
+        period = await month(con, period, who, resource)
         try:
             answer = await _feeds(request).scorecard(
                 con, office, period, not access.suppressed, who.unsuppressed
@@ -101,43 +89,36 @@ async def scorecard(
     return answer
 
 
-@router.get(
-    "/coverage",
-    response_model=schemas.Coverage,
-    response_model_exclude_unset=True,
-    responses=schemas.REFUSALS,
-)
+@router.get("/coverage", **schemas.answers(schemas.Coverage))
 async def coverage(
     request: Request, who: Authorised, period: str | None = PeriodQuery
 ) -> dict[str, Any]:
     """Expected, reported and missing units per level, and late reports."""
-    async with connection(request) as con:
-        period = period or await queries.latest_period(con)
-        if period is None:
-            who.permit("coverage", count=0)
-            raise Refused(404, "no_data", "no figures have been reported yet")
-        answer = await _feeds(request).coverage(con, period)
-    who.permit(f"coverage:{period}", count=len(answer["levels"]))
-    return answer
+    return await _month_answer(request, who, period, "coverage", Feeds.coverage, "levels")
 
 
-@router.get(
-    "/anomalies",
-    response_model=schemas.Anomalies,
-    response_model_exclude_unset=True,
-    responses=schemas.REFUSALS,
-)
+@router.get("/anomalies", **schemas.answers(schemas.Anomalies))
 async def anomalies(
     request: Request, who: Authorised, period: str | None = PeriodQuery
 ) -> dict[str, Any]:
     """Municipalities whose figures look wrong in the month."""
+    return await _month_answer(request, who, period, "anomalies", Feeds.anomalies, "anomalies")
+
+
+async def _month_answer(
+    request: Request,
+    who: Authorised,
+    period: str | None,
+    name: str,
+    build: Callable[[Feeds, queries.Conn, str], Awaitable[dict[str, Any]]],
+    counted: str,
+) -> dict[str, Any]:
+    """One month's answer (``period``, else the latest), audited with how many entries of
+    ``counted`` it holds."""
     async with connection(request) as con:
-        period = period or await queries.latest_period(con)
-        if period is None:
-            who.permit("anomalies", count=0)
-            raise Refused(404, "no_data", "no figures have been reported yet")
-        answer = await _feeds(request).anomalies(con, period)
-    who.permit(f"anomalies:{period}", count=len(answer["anomalies"]))
+        period = await month(con, period, who, name)
+        answer = await build(_feeds(request), con, period)
+    who.permit(f"{name}:{period}", count=len(answer[counted]))
     return answer
 
 

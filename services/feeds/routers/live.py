@@ -16,7 +16,7 @@ from contracts.rules import INDICATORS
 from services.feeds import queries, schemas
 from services.feeds.figures import per_1000
 from services.feeds.handlers import Feeds
-from services.feeds.routers.access import Authorised, Refused, connection
+from services.feeds.routers.access import Authorised, Refused, connection, month
 from services.feeds.suppression import CellKey
 
 router = APIRouter(prefix="/v1", tags=["live"])
@@ -59,12 +59,7 @@ async def stream(request: Request, who: Authorised) -> StreamingResponse:
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
-@router.get(
-    "/map",
-    response_model=schemas.CountyMap,
-    response_model_exclude_unset=True,
-    responses=schemas.REFUSALS,
-)
+@router.get("/map", **schemas.answers(schemas.CountyMap))
 async def county_map(
     request: Request,
     who: Authorised,
@@ -76,9 +71,7 @@ async def county_map(
         raise Refused(400, "unknown_indicator", f"indicator must be one of {INDICATORS}")
     feeds: Feeds = request.app.state.feeds
     async with connection(request) as con:
-        period = period or await queries.latest_period(con)
-        if period is None:
-            raise Refused(404, "no_data", "no figures have been reported yet")
+        period = await month(con, period)
         table = await feeds.table(con, "county", period, period, who.unsuppressed, 100)
     counties = []
     for unit in table.units:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from services.asgi import read_limited
 from services.auth.tokens import UnitRef
 from services.feeds import queries
 from services.feeds import reporting as use_cases
@@ -163,16 +164,7 @@ async def reporting_figures(
 
 async def _body(request: Request, limit: int) -> bytes | None:
     """The request body, or None as soon as it is known to exceed ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited(request, limit)
 
 
 async def _forward(request: Request, kind: str) -> Response:

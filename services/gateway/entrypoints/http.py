@@ -6,6 +6,7 @@ nowhere else, answered in the one error shape of the APIs (``services.errors.Err
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.asgi import read_limited
 from services.errors import ErrorBody, error_response
 from services.gateway.bootstrap import Gateway
 from services.gateway.csv_upload import CsvRejected, at_line, extract_upload, parse_csv
@@ -61,6 +63,7 @@ def _gateway(request: Request) -> Gateway:
 
 
 Wired = Annotated[Gateway, Depends(_gateway)]
+Handler = Callable[..., Awaitable[Response]]
 
 
 def refused(request: Request, exc: Exception) -> JSONResponse:
@@ -83,17 +86,10 @@ def refused(request: Request, exc: Exception) -> JSONResponse:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (``TooLarge``) anything over ``limit`` bytes before
     parsing it."""
-    declared = request.headers.get("content-length", "")
-    too_large = TooLarge("body_too_large", f"the body exceeds {limit} bytes")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = await read_limited(request, limit)
+    if body is None:
+        raise TooLarge("body_too_large", f"the body exceeds {limit} bytes")
+    return body
 
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
@@ -118,13 +114,20 @@ def router(max_items: int) -> APIRouter:
     """The gateway's routes (``max_items`` goes into the documented request body)."""
     routes = APIRouter()
 
-    @routes.post(
-        "/v1/reports",
-        name="reports",
-        status_code=202,
-        summary="Submit one report or a list of up to 1000",
-        responses={**ACCEPTED, **REFUSALS},
-        openapi_extra={"requestBody": json_body(max_items)},
+    def submission(
+        path: str, name: str, summary: str, body: dict[str, Any]
+    ) -> Callable[[Handler], Handler]:
+        return routes.post(
+            path,
+            name=name,
+            status_code=202,
+            summary=summary,
+            responses={**ACCEPTED, **REFUSALS},
+            openapi_extra={"requestBody": body},
+        )
+
+    @submission(
+        "/v1/reports", "reports", "Submit one report or a list of up to 1000", json_body(max_items)
     )
     async def post_reports(request: Request, credentials: Credentials, gw: Wired) -> Response:
         """Validate each report; produce the valid ones (keyed by unit, acks=all) and answer
@@ -150,13 +153,11 @@ def router(max_items: int) -> APIRouter:
         )
         return _answer(gw, "reports", status, result)
 
-    @routes.post(
+    @submission(
         "/v1/reports/csv",
-        name="reports_csv",
-        status_code=202,
-        summary="Upload a semicolon CSV, one row per unit-month",
-        responses={**ACCEPTED, **REFUSALS},
-        openapi_extra={"requestBody": csv_body()},
+        "reports_csv",
+        "Upload a semicolon CSV, one row per unit-month",
+        csv_body(),
     )
     async def post_reports_csv(request: Request, credentials: Credentials, gw: Wired) -> Response:
         """Header ``unit_type;unit_code;period;revision`` and the six indicators (any order);

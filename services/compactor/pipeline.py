@@ -88,6 +88,7 @@ def _stats(stats: ReadStats) -> dict[str, Any]:
         "records_read": stats.records_read,
         "records_accepted": stats.records_accepted,
         "records_skipped": stats.records_skipped,
+        "empty_files": stats.empty_files,
         "negative_amounts_set_to_zero": stats.negative_amounts,
         "findings": dict(stats.findings),
     }

@@ -11,24 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from datetime import date
 from typing import Any
 
+from contracts.periods import period_date, period_text, shift
 from services.auth.tokens import UnitRef
-from services.feeds.figures import shift
 from services.feeds.handlers import Feeds, NotFound
 from services.feeds.queries import Conn
 
 Exempt = Callable[[str], bool]
 HISTORY_MONTHS = 24
-
-
-def _day(period: str) -> date:
-    return date(int(period[:4]), int(period[5:7]), 1)
-
-
-def _period(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 async def latest_reported(con: Conn, units: Sequence[tuple[str, str]]) -> str | None:
@@ -39,7 +30,7 @@ async def latest_reported(con: Conn, units: Sequence[tuple[str, str]]) -> str | 
         [t for t, _ in units],
         [c for _, c in units],
     )
-    return None if day is None else _period(day)
+    return None if day is None else period_text(day)
 
 
 async def reported_months(
@@ -62,13 +53,13 @@ async def reported_months(
         "ORDER BY f.period DESC, f.unit_type, f.unit_code",
         [t for t, _ in units],
         [c for _, c in units],
-        _day(first),
-        _day(last),
+        period_date(first),
+        period_date(last),
     )
     return [
         {
             **{k: r[k] for k in ("unit_type", "unit_code", "revision", "source")},
-            "period": _period(r["period"]),
+            "period": period_text(r["period"]),
             "reported_at": r["reported_at"],
             "received_at": r["received_at"],
             "revisions": [

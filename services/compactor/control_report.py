@@ -16,6 +16,7 @@ from services.compactor.controls import Finding
 SEVERITIES = ("FATAL", "ERROR", "WARNING", "INFO")
 CONTROLS_HEADER = (
     "fil", "linje", "kommune", "bydel", "kontroll", "alvorlighet", "felt", "melding", "talt",
+    "skjema",
 )  # fmt: skip
 
 
@@ -31,6 +32,7 @@ def csv_row(finding: Finding) -> tuple[str | int, ...]:
         finding.field,
         finding.message,
         "ja" if finding.counted else "nei",
+        finding.form,
     )
 
 
@@ -48,7 +50,7 @@ class ControlSummary:
     per_unit_shown: int = 100
     not_counted_shown: int = 1000
     by_unit: dict[str, Counter[str]] = field(default_factory=dict)
-    by_rule: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    by_rule: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     shown: dict[str, list[Finding]] = field(default_factory=dict)
     not_counted: list[Finding] = field(default_factory=list)
     not_counted_total: int = 0
@@ -57,7 +59,7 @@ class ControlSummary:
     def add(self, finding: Finding) -> None:
         unit = unit_label(finding)
         self.by_unit.setdefault(unit, Counter())[finding.severity.value] += 1
-        self.by_rule[(finding.rule, finding.severity.value, finding.title)] += 1
+        self.by_rule[(finding.form, finding.rule, finding.severity.value, finding.title)] += 1
         sample = self.shown.setdefault(unit, [])
         if len(sample) < self.per_unit_shown:
             sample.append(finding)
@@ -81,12 +83,13 @@ class ControlSummary:
             "<p>"
             + ", ".join(f"{s}: {totals.get(s, 0)}" for s in SEVERITIES)
             + f". Poster som ikke er talt: {self.not_counted_total}.</p>",
-            "<table><tr><th class='l'>kontroll</th><th class='l'>alvorlighet</th>"
-            "<th class='l'>tittel</th><th>antall</th></tr>",
+            "<table><tr><th class='l'>skjema</th><th class='l'>kontroll</th>"
+            "<th class='l'>alvorlighet</th><th class='l'>tittel</th><th>antall</th></tr>",
         ]
-        for (rule, severity, title), count in sorted(self.by_rule.items()):
+        for (form, rule, severity, title), count in sorted(self.by_rule.items()):
             out.append(
-                f"<tr><td class='l'>{escape(rule)}</td><td class='l'>{severity}</td>"
+                f"<tr><td class='l'>{escape(form)}</td><td class='l'>{escape(rule)}</td>"
+                f"<td class='l'>{severity}</td>"
                 f"<td class='l'>{escape(title)}</td><td>{count}</td></tr>"
             )
         out.append("</table><h3>Per kommune og bydel</h3><table><tr><th class='l'>enhet</th>")

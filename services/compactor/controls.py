@@ -66,6 +66,7 @@ class Finding:
     district: str = ""
     counted: bool = True
     """False when the finding's record is not counted in any figure."""
+    form: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ def check_length(line: str, expected: int, *, form: str, file: str, line_no: int
         return None
     return Finding(
         file, line_no, line[:4].strip(), found.field, found.severity,
-        f"{form}: {found.message}", found.rule_id, found.title, counted=False,
+        f"{form}: {found.message}", found.rule_id, found.title, counted=False, form=form,
     )  # fmt: skip
 
 
@@ -186,6 +187,7 @@ class RecordControl:
                 f.title,
                 district[-2:] if district else "",
                 counted or at != line,
+                self.form,
             )
             for at, f in raw
         ]

@@ -5,331 +5,25 @@ Each reporting year runs the rules of the validator SSB released for it: 2026 th
 barnetrygd in 2025, 007 at 68 år and 030 at 600 000 kr in 2024); ``years`` says which.
 
 Data first: each rule is a ``Rule`` in ``SOSIALHJELP_RULES`` with SSB's id, title and
-severity; its check is a small pure function below. Code lists come from the year's
+severity; its check is a pure function in ``sosialhjelp_checks``. Code lists come from the year's
 layout (``RecordContext.codes``), so a code SSB adds in a new layout is valid that year.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
-from services.compactor.rules.base import (
-    MONTH_FIELDS,
-    MONTH_SUFFIXES,
-    RecordContext,
-    Rule,
-    Severity,
-    Violation,
+from services.compactor.rules import sosialhjelp_checks as c
+from services.compactor.rules.base import MONTH_FIELDS, Rule, Severity
+from services.compactor.rules.sosialhjelp_checks import (
+    BIDRAG_MONTHS,
+    LAAN_MONTHS,
+    VILKAR_FIELDS,
+    Y2024,
+    Y2024_25,
+    Y2025_26,
+    Y2026,
 )
-from services.compactor.rules.layout_codes import code_labels
-from services.compactor.rules.persons import age_in_years, is_valid_duf
-
-ADULT_AGE = 18
-VERY_OLD_AGE = 96
-PENSION_AGE = 62
-SUM_MAX = 1_000_000  # SSB's check uses 1 000 000 (2025–) although its title says 600 000
-SUM_MAX_2024 = 600_000
-OLD_AGE_2024 = 68
-PENSION_AGE_2025 = 60
-NO_TRYGD = "12"
-Y2024, Y2024_25, Y2025_26, Y2026 = (
-    frozenset({2024}), frozenset({2024, 2025}), frozenset({2025, 2026}), frozenset({2026}),
-)  # fmt: skip
-SUM_MIN = 200
-MANY_CHILDREN = 14
-VILKAR_FIELDS: tuple[str, ...] = (
-    "VILKARARBEID", "VILKARKURS", "VILKARUTD", "VILKARJOBBLOG", "VILKARJOBBTILB",
-    "VILKARSAMT", "VILKAROKRETT", "VILKARLIVSH", "VILKARHELSE", "VILKARANNET",
-    "VILKARDIGPLAN", "VILKARNORSKSAMISKOPPL",
-)  # fmt: skip
-BIDRAG_MONTHS = tuple(f"BIDRAG_{suffix}" for suffix in MONTH_SUFFIXES)
-LAAN_MONTHS = tuple(f"LAAN_{suffix}" for suffix in MONTH_SUFFIXES)
-
-
-def _label(ctx: RecordContext, name: str, code: str) -> str:
-    return code_labels(ctx.form, ctx.year).get(name, {}).get(code, "Ukjent")
-
-
-def _age(ctx: RecordContext, missing: int) -> int:
-    age = age_in_years(ctx.text("PERSON_FODSELSNR"), ctx.year)
-    return missing if age is None else age
-
-
-def _under_18(ctx: RecordContext) -> Violation | None:
-    """2026: a number without a birth date counts as age -1 and is flagged."""
-    age = _age(ctx, -1)
-    if age >= ADULT_AGE:
-        return None
-    return Violation("PERSON_FODSELSNR", f"Deltakeren ({age} år) er under 18 år.")
-
-
-def _under_18_known_age(ctx: RecordContext) -> Violation | None:
-    """2024–2025: only a number whose birth date is known can be under 18."""
-    age = age_in_years(ctx.text("PERSON_FODSELSNR"), ctx.year)
-    if age is None or age >= ADULT_AGE:
-        return None
-    return Violation("PERSON_FODSELSNR", f"Deltakeren ({age} år) er under 18 år.")
-
-
-def _68_or_over(ctx: RecordContext) -> Violation | None:
-    """2024: the rule both forms shared then."""
-    age = age_in_years(ctx.text("PERSON_FODSELSNR"), ctx.year)
-    if age is None or age < OLD_AGE_2024:
-        return None
-    return Violation("PERSON_FODSELSNR", f"Deltakeren ({age} år) er 68 år eller eldre.")
-
-
-def _96_or_over(ctx: RecordContext) -> Violation | None:
-    age = _age(ctx, 0)
-    if age < VERY_OLD_AGE:
-        return None
-    return Violation("PERSON_FODSELSNR", f"Mottakeren ({age} år) er {VERY_OLD_AGE} år eller eldre.")
-
-
-def _coded(name: str, message: Callable[[RecordContext], str]) -> Callable[..., Violation | None]:
-    """A check that ``name`` holds one of its layout codes."""
-
-    def check(ctx: RecordContext) -> Violation | None:
-        return None if ctx.code_exists(name) else Violation(name, message(ctx))
-
-    return check
-
-
-def _vklo_codes(ctx: RecordContext) -> str:
-    return (
-        "Mottakerens viktigste kilde til livsopphold ved siste kontakt med sosial-/NAV-kontoret "
-        f"skal oppgis. Fant '({ctx.text('VKLO')})', forventet én av "
-        f"'({', '.join(sorted(ctx.codes.get('VKLO', ())))})'."
-    )
-
-
-def _vklo_vs_arbsit(vklo: str, valid: frozenset[str]) -> Callable[..., Violation | None]:
-    """When VKLO is ``vklo``, ARBSIT must be one of ``valid``."""
-
-    def check(ctx: RecordContext) -> Violation | None:
-        if ctx.text("VKLO") != vklo or ctx.text("ARBSIT") in valid:
-            return None
-        return Violation(
-            "ARBSIT",
-            "Mottakerens viktigste kilde til livsopphold ved siste kontakt med "
-            f"sosial-/NAV-kontoret er {_label(ctx, 'VKLO', vklo)}. Arbeidssituasjonen er "
-            f"'({ctx.text('ARBSIT')})', forventet én av '({', '.join(sorted(valid))})'. "
-            "Feltet er obligatorisk å fylle ut.",
-        )
-
-    return check
-
-
-def _trygd_vs_trygdesit(ctx: RecordContext) -> Violation | None:
-    valid = ctx.codes.get("TRYGDESIT", frozenset()) - {"12"}
-    if ctx.text("VKLO") != "3" or ctx.text("TRYGDESIT") in valid:
-        return None
-    return Violation(
-        "TRYGDESIT",
-        "Mottakerens viktigste kilde til livsopphold ved siste kontakt med sosial-/NAV-kontoret "
-        f"er Trygd/pensjon. Trygdesituasjonen er '({ctx.text('TRYGDESIT')})', forventet én av "
-        f"'({', '.join(sorted(valid))})'. Feltet er obligatorisk å fylle ut.",
-    )
-
-
-def _no_trygd_unless_vklo_3(ctx: RecordContext) -> Violation | None:
-    """2024–2025 (020A): a main livelihood other than trygd/pensjon wants TRYGDESIT 12."""
-    if ctx.text("VKLO") == "3" or ctx.text("TRYGDESIT") == NO_TRYGD:
-        return None
-    return Violation(
-        "TRYGDESIT",
-        "Mottakerens viktigste kilde til livsopphold ved siste kontakt med sosial-/NAV-kontoret "
-        f"er ikke trygd/pensjon. Trygdesituasjonen er '({ctx.text('TRYGDESIT')})', forventet én "
-        f"av '({NO_TRYGD} {_label(ctx, 'TRYGDESIT', NO_TRYGD)})'. Feltet er obligatorisk å "
-        "fylle ut.",
-    )
-
-
-def _pension_under_60(ctx: RecordContext) -> Violation | None:
-    """2024–2025 (022): alderspensjon (07) and younger than 60."""
-    if ctx.text("TRYGDESIT") != "07":
-        return None
-    age = _age(ctx, -1)
-    if age >= PENSION_AGE_2025:
-        return None
-    return Violation(
-        "TRYGDESIT", f"Mottakeren ({age} år) er yngre enn 60 år og mottar alderspensjon."
-    )
-
-
-def _trygdesit_codes(ctx: RecordContext) -> str:
-    return (
-        "Mottakerens trygdesituasjon ved siste kontakt med sosial-/NAV-kontoret skal oppgis. "
-        f"Fant '({ctx.text('TRYGDESIT')})', forventet én av "
-        f"'({', '.join(sorted(ctx.codes.get('TRYGDESIT', ())))})'."
-    )
-
-
-def _pension_too_young(ctx: RecordContext) -> Violation | None:
-    if ctx.text("TRYGDESIT") != "07":
-        return None
-    age = _age(ctx, -1)
-    if age >= PENSION_AGE:
-        return None
-    return Violation(
-        "TRYGDESIT", f"Mottakeren ({age} år) er yngre enn 62 år og mottar alderspensjon."
-    )
-
-
-def _trygd_needs_children(trygdesit: str, what: str) -> Callable[..., Violation | None]:
-    def check(ctx: RecordContext) -> Violation | None:
-        if ctx.text("TRYGDESIT") != trygdesit:
-            return None
-        if ctx.text("BU18") == "1" and ctx.int_or_zero("ANTBU18") > 0:
-            return None
-        return Violation(
-            "TRYGDESIT",
-            f"Mottakeren mottar {what}, men det er ikke oppgitt barn under 18 år i husholdningen.",
-        )
-
-    return check
-
-
-def _trygd_message(ctx: RecordContext) -> str:
-    trygd, arbsit = ctx.text("TRYGDESIT"), ctx.text("ARBSIT")
-    return (
-        f"Mottakeren mottar trygd ({trygd} {_label(ctx, 'TRYGDESIT', trygd)}), men det er "
-        f"oppgitt ugyldig kode ({arbsit} {_label(ctx, 'ARBSIT', arbsit)}) på arbeidssituasjon."
-    )
-
-
-_NOT_JOBSEEKER = frozenset({"02", "03", "04", "05", "06", "07"})
-
-
-def _pension_vs_arbsit(ctx: RecordContext) -> Violation | None:
-    if ctx.text("TRYGDESIT") not in ("04", "07") or ctx.text("ARBSIT") in _NOT_JOBSEEKER:
-        return None
-    return Violation("ARBSIT", _trygd_message(ctx))
-
-
-def _aap_vs_arbsit(ctx: RecordContext) -> Violation | None:
-    if (ctx.text("VKLO"), ctx.text("TRYGDESIT"), ctx.text("ARBSIT")) != ("3", "11", "08"):
-        return None
-    return Violation("ARBSIT", _trygd_message(ctx))
-
-
-def _arbsit_codes(ctx: RecordContext) -> str:
-    return (
-        "Mottakerens arbeidssituasjon ved siste kontakt med sosial-/NAV-kontoret er ikke fylt "
-        f"ut, eller feil kode er benyttet. Utfylt verdi er '({ctx.text('ARBSIT')})'. "
-        "Feltet er obligatorisk å fylle ut."
-    )
-
-
-def _months(ctx: RecordContext) -> Violation | None:
-    if any(ctx.code_exists(name) for name in MONTH_FIELDS):
-        return None
-    return Violation(
-        "STMND_1",
-        "Det er ikke krysset av for hvilke måneder mottakeren har fått utbetalt økonomisk "
-        f"sosialhjelp (bidrag ({ctx.text('BIDRAG')}) eller lån ({ctx.text('LAAN')})) i løpet "
-        "av rapporteringsåret. Feltet er obligatorisk å fylle ut.",
-    )
-
-
-def _total(ctx: RecordContext) -> int:
-    return ctx.int_or_zero("BIDRAG") + ctx.int_or_zero("LAAN")
-
-
-def _sum_missing(ctx: RecordContext) -> Violation | None:
-    if ctx.int_or_zero("BIDRAG") > 0 or ctx.int_or_zero("LAAN") > 0:
-        return None
-    return Violation(
-        "BIDRAG",
-        "Det er ikke oppgitt hvor mye mottakeren har fått i økonomisk sosialhjelp (bidrag "
-        f"({ctx.text('BIDRAG')}) eller lån ({ctx.text('LAAN')})) i løpet av året, eller feltet "
-        "inneholder andre tegn enn tall. Feltet er obligatorisk å fylle ut.",
-    )
-
-
-def _sum_message(ctx: RecordContext, how: str, limit: int) -> str:
-    return (
-        f"Det samlede stønadsbeløpet (summen ({_total(ctx)}) av bidrag ({ctx.text('BIDRAG')}) "
-        f"og lån ({ctx.text('LAAN')})) som mottakeren har fått i løpet av rapporteringsåret "
-        f"{how} Statistisk sentralbyrås kontrollgrense på kr. ({limit}),-."
-    )
-
-
-def _sum_max(ctx: RecordContext) -> Violation | None:
-    limit = SUM_MAX_2024 if ctx.year <= 2024 else SUM_MAX  # 2024: 600 000 or more
-    total = _total(ctx)
-    if total < limit or (limit == SUM_MAX and total == SUM_MAX):
-        return None
-    return Violation("BIDRAG", _sum_message(ctx, "overstiger", limit))
-
-
-def _sum_min(ctx: RecordContext) -> Violation | None:
-    if _total(ctx) > SUM_MIN:
-        return None
-    return Violation("BIDRAG", _sum_message(ctx, "er lik/lavere enn", SUM_MIN))
-
-
-def _monthly_sum(total: str, months: tuple[str, ...], what: str) -> Callable[..., Violation | None]:
-    def check(ctx: RecordContext) -> Violation | None:
-        spread = ctx.int_sum(months)
-        if ctx.int_or_zero(total) == spread:
-            return None
-        return Violation(
-            total,
-            f"Det er ikke fylt ut {what} ({spread}) fordelt på måneder eller sum stemmer ikke "
-            f"med sum {what} ({ctx.text(total)}) utbetalt i løpet av året.",
-        )
-
-    return check
-
-
-def _duf(ctx: RecordContext) -> Violation | None:
-    if not ctx.is_blank("PERSON_FODSELSNR") or is_valid_duf(ctx.text("PERSON_DUF")):
-        return None
-    return Violation(
-        "PERSON_DUF",
-        "Det er ikke oppgitt fødselsnummer/d-nummer på sosialhjelpsmottakeren eller "
-        "fødselsnummeret/d-nummeret inneholder feil. Oppgi ett 12-sifret DUF-nummer.",
-    )
-
-
-_VILKAR_MISSING = (
-    "Det er ikke krysset av for om det stilles vilkår til mottakeren etter sosialtjenesteloven. "
-    "Registreres for første vilkår i kalenderåret. Feltet er obligatorisk."
-)
-_IF_YES = "Feltet for 'Hvis ja på spørsmålet Stilles det vilkår til mottakeren etter sosialtjenesteloven', "  # noqa: E501
-
-
-def _vilkar_date(name: str, what: str) -> Callable[..., Violation | None]:
-    def check(ctx: RecordContext) -> Violation | None:
-        if ctx.text("VILKARSOSLOV") != "1" or ctx.date_or_none(name) is not None:
-            return None
-        return Violation(
-            name,
-            f"{_IF_YES}så skal utbetalingsvedtakets {what}({ctx.text(name)}) oppgis. "
-            "Feltet er obligatorisk å fylle ut.",
-        )
-
-    return check
-
-
-def _vilkar_types(ctx: RecordContext) -> Violation | None:
-    if ctx.text("VILKARSOSLOV") != "1" or any(ctx.code_exists(n) for n in VILKAR_FIELDS):
-        return None
-    return Violation(
-        "VILKARARBEID",
-        f"{_IF_YES}så skal det oppgis hvilke vilkår som stilles til mottakeren. "
-        "Feltet er obligatorisk å fylle ut.",
-    )
-
-
-def _obligatory(text: str, name: str) -> Callable[[RecordContext], str]:
-    def message(ctx: RecordContext) -> str:
-        return f"{text} Utfylt verdi er '({ctx.text(name)})'. Feltet er obligatorisk å fylle ut."
-
-    return message
-
 
 _MEMO = frozenset({
     "014", "015", "016", "017", "018", "019", "020A", "020B", "021", "023", "023B", "023C",
@@ -338,93 +32,93 @@ _MEMO = frozenset({
 E, W = Severity.ERROR, Severity.WARNING
 _VKLO = "Kontroll {n}: Viktigste kilde til livsopphold i relasjon til arbeidssituasjon. {what}"
 _RULES: tuple[Rule, ...] = (
-    Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W, _under_18,
+    Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W, c.under_18,
          years=Y2026),
     Rule("006", "Kontroll 06 : Alder under 18 år", ("PERSON_FODSELSNR",), W,
-         _under_18_known_age, years=Y2024_25),
-    Rule("007", "Kontroll 07 : Alder over 96 år eller over", ("PERSON_FODSELSNR",), W, _96_or_over,
-         years=Y2025_26),
+         c.under_18_known_age, years=Y2024_25),
+    Rule("007", "Kontroll 07 : Alder over 96 år eller over", ("PERSON_FODSELSNR",), W,
+         c.age_96_or_over, years=Y2025_26),
     Rule("007", "Kontroll 07 : Alder over 67 år eller over", ("PERSON_FODSELSNR",), W,
-         _68_or_over, years=Y2024),
+         c.age_68_or_over, years=Y2024),
     Rule("014", "Kontroll 14: Viktigste kilde til livsopphold. Gyldige verdier", ("VKLO",), E,
-         _coded("VKLO", _vklo_codes)),
+         c.coded("VKLO", c.vklo_codes)),
     Rule("015", _VKLO.format(n=15, what="Arbeidsinntekt"), ("VKLO", "ARBSIT"), E,
-         _vklo_vs_arbsit("1", frozenset({"01", "02"}))),
+         c.vklo_vs_arbsit("1", frozenset({"01", "02"}))),
     Rule("016", _VKLO.format(n=16, what="Kursstønad/lønn i arbeidsmarkedstiltak."),
-         ("VKLO", "ARBSIT"), E, _vklo_vs_arbsit("2", frozenset({"03", "05", "06"}))),
+         ("VKLO", "ARBSIT"), E, c.vklo_vs_arbsit("2", frozenset({"03", "05", "06"}))),
     Rule("017", _VKLO.format(n=17, what="Stipend/lån."), ("VKLO", "ARBSIT"), E,
-         _vklo_vs_arbsit("4", frozenset({"03"}))),
+         c.vklo_vs_arbsit("4", frozenset({"03"}))),
     Rule("018", _VKLO.format(n=18, what="Introduksjonsstøtte."), ("VKLO", "ARBSIT"), E,
-         _vklo_vs_arbsit("6", frozenset({"09"}))),
+         c.vklo_vs_arbsit("6", frozenset({"09"}))),
     Rule("019", _VKLO.format(n=19, what="Kvalifiseringsstønad"), ("VKLO", "ARBSIT"), E,
-         _vklo_vs_arbsit("8", frozenset({"10"}))),
+         c.vklo_vs_arbsit("8", frozenset({"10"}))),
     Rule("020A", "Kontroll 20_A: Viktigste kilde til livsopphold i relasjon til "
-         "arbeidssituasjon. Trygd/pensjon", ("VKLO", "TRYGDESIT"), W, _no_trygd_unless_vklo_3,
+         "arbeidssituasjon. Trygd/pensjon", ("VKLO", "TRYGDESIT"), W, c.no_trygd_unless_vklo_3,
          years=Y2024_25),
     Rule("020B", "Kontroll 20_B: Viktigste kilde til livsopphold i relasjon til "
-         "arbeidssituasjon. Trygd/pensjon", ("VKLO", "TRYGDESIT"), E, _trygd_vs_trygdesit),
+         "arbeidssituasjon. Trygd/pensjon", ("VKLO", "TRYGDESIT"), E, c.trygd_vs_trygdesit),
     Rule("021", _VKLO.format(n=21, what="Sosialhjelp."), ("VKLO", "ARBSIT"), W,
-         _vklo_vs_arbsit("5", frozenset({"02", "03", "04", "05", "06", "07", "08"}))),
+         c.vklo_vs_arbsit("5", frozenset({"02", "03", "04", "05", "06", "07", "08"}))),
     Rule("022", "Kontroll 22: Trygdesituasjon. Gyldige koder.", ("TRYGDESIT",), E,
-         _coded("TRYGDESIT", _trygdesit_codes), years=Y2026),
+         c.coded("TRYGDESIT", c.trygdesit_codes), years=Y2026),
     Rule("022", "Kontroll 22: Tilknytning til trygdesystemet og alder. 62 år eller yngre med "
-         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, _pension_under_60,
+         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, c.pension_under_60,
          years=Y2024_25),
     Rule("023", "Kontroll 23: Tilknytning til trygdesystemet og barn. Overgangsstønad.",
-         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("05", "overgangsstønad"),
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, c.trygd_needs_children("05", "overgangsstønad"),
          years=Y2024_25),
     Rule("023A", "Kontroll 23A: Tilknytning til trygdesystemet og alder. Yngre enn 62 år med "
-         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, _pension_too_young,
+         "alderspensjon.", ("TRYGDESIT", "PERSON_FODSELSNR"), E, c.pension_too_young,
          years=Y2026),
     Rule("023B", "Kontroll 23B: Tilknytning til trygdesystemet og barn. Overgangsstønad.",
-         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("05", "overgangsstønad"),
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, c.trygd_needs_children("05", "overgangsstønad"),
          years=Y2026),
     Rule("023B", "Kontroll 23B: Tilknytning til trygdesystemet og barn. Barnetrygd.",
-         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("13", "barnetrygd"),
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, c.trygd_needs_children("13", "barnetrygd"),
          years=frozenset({2025})),
     Rule("023C", "Kontroll 23C: Tilknytning til trygdesystemet og barn. Barnetrygd.",
-         ("TRYGDESIT", "BU18", "ANTBU18"), E, _trygd_needs_children("13", "barnetrygd"),
+         ("TRYGDESIT", "BU18", "ANTBU18"), E, c.trygd_needs_children("13", "barnetrygd"),
          years=Y2026),
     Rule("024", "Kontroll 24: Tilknytning til trygdesystemet og arbeidssituasjon. "
          "Uføretrygd/alderspensjon og ikke arbeidssøker.", ("TRYGDESIT", "ARBSIT"), W,
-         _pension_vs_arbsit),
+         c.pension_vs_arbsit),
     Rule("024B", "Kontroll 24B: Tilknytning til trygdesystemet og arbeidssituasjon. "
-         "Arbeidsavklaringspenger.", ("VKLO", "TRYGDESIT", "ARBSIT"), E, _aap_vs_arbsit),
+         "Arbeidsavklaringspenger.", ("VKLO", "TRYGDESIT", "ARBSIT"), E, c.aap_vs_arbsit),
     Rule("025", "Kontroll 25: Arbeidssituasjon. Gyldige koder.", ("ARBSIT",), E,
-         _coded("ARBSIT", _arbsit_codes)),
-    Rule("026", "Kontroll 26: Stønadsmåneder. Gyldige koder.", MONTH_FIELDS, E, _months),
+         c.coded("ARBSIT", c.arbsit_codes)),
+    Rule("026", "Kontroll 26: Stønadsmåneder. Gyldige koder.", MONTH_FIELDS, E, c.months),
     Rule("027", "Kontroll 27: Stønadssum mangler eller har ugyldige tegn.", ("BIDRAG", "LAAN"),
-         E, _sum_missing),
+         E, c.sum_missing),
     Rule("030", "Kontroll 30: Stønadssum på kr 600 000,- eller mer.", ("BIDRAG", "LAAN"), W,
-         _sum_max),
+         c.sum_max),
     Rule("031", "Kontroll 31: Stønadssum på kr 200,- eller lavere.", ("BIDRAG", "LAAN"), W,
-         _sum_min),
+         c.sum_min),
     Rule("032", "Kontroll 32: Økonomiskrådgivning. Gyldige koder.", ("GITT_OKONOMIRAD",), E,
-         _coded("GITT_OKONOMIRAD", _obligatory(
+         c.coded("GITT_OKONOMIRAD", c.obligatory(
              "Det er ikke krysset av for om mottakeren er gitt økonomisk rådgiving i "
              "forbindelse med utbetaling av økonomisk sosialhjelp.", "GITT_OKONOMIRAD"))),
     Rule("033", "Kontroll 33: Utarbeidelse av individuell plan. Gyldige koder.",
-         ("FAAT_INDIVIDUELL_PLAN",), E, _coded("FAAT_INDIVIDUELL_PLAN", _obligatory(
+         ("FAAT_INDIVIDUELL_PLAN",), E, c.coded("FAAT_INDIVIDUELL_PLAN", c.obligatory(
              "Det er ikke krysset av for om mottakeren har fått utarbeidet individuell plan.",
              "FAAT_INDIVIDUELL_PLAN"))),
     Rule("035", "Kontroll 35: Boligsituasjon. Gyldige koder.", ("BOSIT",), E,
-         _coded("BOSIT", _obligatory(
+         c.coded("BOSIT", c.obligatory(
              "Det er ikke krysset av for mottakerens boligsituasjon.", "BOSIT"))),
     Rule("036", "Kontroll 36: Bidrag fordelt på måneder", ("BIDRAG", *BIDRAG_MONTHS), W,
-         _monthly_sum("BIDRAG", BIDRAG_MONTHS, "bidrag")),
+         c.monthly_sum("BIDRAG", BIDRAG_MONTHS, "bidrag")),
     Rule("037", "Kontroll 37: Lån fordelt på måneder", ("LAAN", *LAAN_MONTHS), W,
-         _monthly_sum("LAAN", LAAN_MONTHS, "lån")),
-    Rule("038", "Kontroll 38: DUF-nummer", ("PERSON_FODSELSNR", "PERSON_DUF"), W, _duf),
+         c.monthly_sum("LAAN", LAAN_MONTHS, "lån")),
+    Rule("038", "Kontroll 38: DUF-nummer", ("PERSON_FODSELSNR", "PERSON_DUF"), W, c.duf),
     Rule("039", "Kontroll 39: Første vilkår i året, vilkår", ("VILKARSOSLOV",), E,
-         _coded("VILKARSOSLOV", lambda _ctx: _VILKAR_MISSING)),
+         c.coded("VILKARSOSLOV", lambda _ctx: c.VILKAR_MISSING)),
     Rule("040", "Kontroll 40: Første vilkår i året, vilkår til søkerens samboer/ektefelle",
-         ("VILKARSAMEKT",), E, _coded("VILKARSAMEKT", lambda _ctx: _VILKAR_MISSING)),
+         ("VILKARSAMEKT",), E, c.coded("VILKARSAMEKT", lambda _ctx: c.VILKAR_MISSING)),
     Rule("041", "Kontroll 41: Dato for utbetalingsvedtak", ("VILKARSOSLOV", "UTBETDATO"), E,
-         _vilkar_date("UTBETDATO", "dato ")),
+         c.vilkar_date("UTBETDATO", "dato ")),
     Rule("042", "Kontroll 42: Til og med Dato for utbetalingsvedtak",
-         ("VILKARSOSLOV", "UTBETTOMDATO"), E, _vilkar_date("UTBETTOMDATO", "til og med dato ")),
+         ("VILKARSOSLOV", "UTBETTOMDATO"), E, c.vilkar_date("UTBETTOMDATO", "til og med dato ")),
     Rule("043", "Kontroll 43: Type vilkår det stilles til mottakeren",
-         ("VILKARSOSLOV", *VILKAR_FIELDS), E, _vilkar_types),
+         ("VILKARSOSLOV", *VILKAR_FIELDS), E, c.vilkar_types),
 )  # fmt: skip
 
 SOSIALHJELP_RULES: tuple[Rule, ...] = tuple(replace(rule, memo=rule.id in _MEMO) for rule in _RULES)

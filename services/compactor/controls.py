@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.compactor.rules import Lookups, RecordContext, RuleFinding, rules_for
+from services.compactor.rules import Lookups, RecordContext, rules_for
 from services.compactor.rules.base import (
     DEFAULT_LOOKUPS,
     MONTH_SUFFIXES,
@@ -168,29 +168,23 @@ class RecordControl:
             fields, self.year, self.form, line, self._dates, self._codes, self._lookups
         )
         municipality = fields.get("KOMMUNE_NR", "")
-        raw: list[tuple[int, RuleFinding]] = []
+        own = self._runner.run(ctx)
         if self._file_description is not None:
-            raw += [(line, f) for f in self._file_description.check(fields)]
-        raw += [(line, f) for f in self._runner.run(ctx)]
-        raw += self._duplicates.check(ctx, line)
-        counted = not any(f.rule_id in NOT_COUNTING_RULES for at, f in raw if at == line)
+            own = self._file_description.check(fields) + own
+        duplicates = self._duplicates.check(ctx, line)
         district = self._district(fields)
-        findings = [
-            Finding(
-                file,
-                at,
-                municipality,
-                f.field,
-                f.severity,
-                f.message,
-                f.rule_id,
-                f.title,
-                district[-2:] if district else "",
-                counted or at != line,
-                self.form,
-            )
-            for at, f in raw
-        ]
+        counted = True
+        findings: list[Finding] = []
+        if own or duplicates:
+            counted = not any(f.rule_id in NOT_COUNTING_RULES for f in own)
+            bydel = district[-2:] if district else ""
+            findings = [
+                Finding(
+                    file, at, municipality, f.field, f.severity, f.message, f.rule_id, f.title,
+                    bydel, counted or at != line, self.form,
+                )
+                for at, f in [(line, f) for f in own] + duplicates
+            ]  # fmt: skip
         if not counted:
             return None, findings
         person = self._persons.of(fields, self.year, file, line)

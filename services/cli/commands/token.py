@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from services.auth.config import AuthSettings
 from services.auth.tokens import (
-    DEFAULT_AUDIENCE,
-    DEFAULT_ISSUER,
     ROLES,
     Role,
     TokenIssuer,
@@ -61,10 +59,11 @@ def _ttl(text: str) -> timedelta:
 def run(args: argparse.Namespace) -> int:
     """Issue the token and print it on stdout."""
     home = Path(args.home) if args.home else _home()
+    auth = AuthSettings()  # the issuer and audience the services expect
     issuer = TokenIssuer(
         load_private_key(_keys_dir(home) / PRIVATE_KEY),
-        issuer=os.environ.get("SOSIALPULS_JWT_ISSUER", DEFAULT_ISSUER),
-        audience=os.environ.get("SOSIALPULS_JWT_AUDIENCE", DEFAULT_AUDIENCE),
+        issuer=auth.jwt_issuer,
+        audience=auth.jwt_audience,
     )
     role: Role | None = args.role
     scopes = args.scope.split() if args.scope else None

@@ -16,21 +16,9 @@ from contracts.personal_data import is_fodselsnummer
 from contracts.registry import Registry
 from contracts.rules import INDICATORS
 from services.simulator import SimulationConfig, simulate
+from services.simulator.forms import MONTH_SUFFIXES
 
-SUFFIXES = (
-    "JAN",
-    "FEB",
-    "MARS",
-    "APRIL",
-    "MAI",
-    "JUNI",
-    "JULI",
-    "AUG",
-    "SEPT",
-    "OKT",
-    "NOV",
-    "DES",
-)
+SUFFIXES = MONTH_SUFFIXES  # the forms' month fields (JAN … DES)
 
 
 @pytest.fixture(scope="module", params=[2024, 2026])

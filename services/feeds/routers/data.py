@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from contracts.periods import periods_between, shift
 from contracts.registry import LEVELS
 from contracts.rules import INDICATORS
 from services.feeds import queries, schemas
-from services.feeds.handlers import ANCESTORS, Feeds, NotFound
+from services.feeds.handlers import ANCESTORS, Feeds, NotFound, Table
 from services.feeds.jsonstat import build_csv, build_dataset
 from services.feeds.routers.access import Authorised, Refused, connection, month, period_param
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 PeriodQuery = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+FromQuery = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$")
+ToQuery = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$")
 
 
 def _feeds(request: Request) -> Feeds:
@@ -46,8 +48,8 @@ async def unit_indicators(
     who: Authorised,
     unit_type: str,
     code: str,
-    first: str | None = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$"),
-    last: str | None = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$"),
+    first: str | None = FromQuery,
+    last: str | None = ToQuery,
 ) -> dict[str, Any]:
     """Per month: the six indicators, year to date, rolling 12 months, changes, rates per
     1000 inhabitants, status, revision and report time (suppressed unless it is yours)."""
@@ -122,9 +124,14 @@ async def _month_answer(
     return answer
 
 
-async def _table(
-    request: Request, who: Authorised, level: str, first: str | None, last: str | None
-) -> Any:
+async def export_table(
+    request: Request,
+    who: Authorised,
+    level: str = "county",
+    first: str | None = FromQuery,
+    last: str | None = ToQuery,
+) -> Table:
+    """The suppressed table of ``level`` and its ancestors an export shows (audited)."""
     if level not in ANCESTORS:
         who.deny(f"export:{level}", "unknown_level")
         raise Refused(400, "unknown_level", f"level must be one of {', '.join(ANCESTORS)}")
@@ -138,20 +145,16 @@ async def _table(
     return table
 
 
+Exported = Annotated[Table, Depends(export_table)]
+
+
 @router.get(
     "/export/jsonstat",
     response_model=schemas.JsonStatDataset,
     responses=schemas.REFUSALS,
 )
-async def export_jsonstat(
-    request: Request,
-    who: Authorised,
-    level: str = "county",
-    first: str | None = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$"),
-    last: str | None = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$"),
-) -> JSONResponse:
+async def export_jsonstat(t: Exported) -> JSONResponse:
     """A JSON-stat 2.0 dataset of ``level`` and its ancestors (suppressed cells ``":"``)."""
-    t = await _table(request, who, level, first, last)
     dataset = build_dataset(t.cells, t.units, t.periods, INDICATORS, t.names)
     return JSONResponse(dataset, media_type="application/json")
 
@@ -164,14 +167,7 @@ async def export_jsonstat(
         **schemas.REFUSALS,
     },
 )
-async def export_csv(
-    request: Request,
-    who: Authorised,
-    level: str = "county",
-    first: str | None = Query(None, alias="from", pattern=r"^\d{4}-\d{2}$"),
-    last: str | None = Query(None, alias="to", pattern=r"^\d{4}-\d{2}$"),
-) -> Response:
+async def export_csv(t: Exported) -> Response:
     """The same table as ``;``-separated CSV with codes and names."""
-    t = await _table(request, who, level, first, last)
     text = build_csv(t.cells, t.units, t.periods, INDICATORS, t.names)
     return Response(text, media_type="text/csv; charset=utf-8")

@@ -280,41 +280,51 @@ class RuleSet:
         return found
 
 
+_PLACE_FIELDS = frozenset({"KOMMUNE_NR", "BYDELSNR"})
+_Found = tuple[RuleFinding, ...]
+
+
 class RuleRunner:
     """Runs one year's record rules on the records of one run, in SSB's order.
 
     The rules marked ``memo`` read nothing but a few coded fields, so their findings are
     a function of those fields' values: the runner evaluates them once per combination
     (one dictionary look-up for a record seen before in that respect, which is nearly
-    every clean record). ``ctx.year`` must be the year ``rules`` were chosen for, and the
-    code lists and lookups must not change during the runner's life.
+    every clean record). Rules about the place (kommune, bydel) form their own group, so
+    the many municipalities do not multiply the combinations of the other fields.
+    ``ctx.year`` must be the year ``rules`` were chosen for, and the code lists and
+    lookups must not change during the runner's life.
     """
 
     def __init__(self, rules: RuleSet, limit: int = 50_000) -> None:
         record_rules = [rule for rule in rules.rules if rule.scope == "record"]
         self._order = {rule.id + rule.title: index for index, rule in enumerate(record_rules)}
-        self._memo_rules = [rule for rule in record_rules if rule.memo]
+        memo = [rule for rule in record_rules if rule.memo]
+        place = [rule for rule in memo if _PLACE_FIELDS & set(rule.fields)]
+        other = [rule for rule in memo if not _PLACE_FIELDS & set(rule.fields)]
+        self._groups: list[tuple[tuple[str, ...], list[Rule], dict[object, _Found]]] = [
+            (tuple(sorted({name for r in group for name in r.fields})), group, {})
+            for group in (place, other)
+            if group
+        ]
         self._plain_rules = [rule for rule in record_rules if not rule.memo]
-        self._key_fields = tuple(sorted({name for r in self._memo_rules for name in r.fields}))
-        self._cache: dict[tuple[str | None, ...], tuple[RuleFinding, ...]] = {}
         self._limit = limit
 
-    def _memo_findings(self, ctx: RecordContext) -> tuple[RuleFinding, ...]:
-        get = ctx.fields.get
-        key = tuple([get(name) for name in self._key_fields])
-        found = self._cache.get(key)
-        if found is None:
-            found = tuple(
-                finding_of(rule, violation)
-                for rule in self._memo_rules
-                if (violation := rule.check(ctx)) is not None
-            )
-            if len(self._cache) < self._limit:
-                self._cache[key] = found
-        return found
-
     def run(self, ctx: RecordContext) -> list[RuleFinding]:
-        found = list(self._memo_findings(ctx)) if self._memo_rules else []
+        found: list[RuleFinding] = []
+        get = ctx.fields.get
+        for names, group, cache in self._groups:
+            key = tuple([get(name) for name in names])
+            known = cache.get(key)
+            if known is None:
+                known = tuple(
+                    finding_of(rule, violation)
+                    for rule in group
+                    if (violation := rule.check(ctx)) is not None
+                )
+                if len(cache) < self._limit:
+                    cache[key] = known
+            found += known
         for rule in self._plain_rules:
             violation = rule.check(ctx)
             if violation is not None:

@@ -108,7 +108,8 @@ class DuplicateDetector:
 
     @staticmethod
     def _person_findings(group: _Group, line: int, journal: str) -> list[tuple[int, RuleFinding]]:
-        def finding(own: str, other: str) -> RuleFinding:
+        def finding(own: str, first: str) -> RuleFinding:
+            other = "" if first == own else first  # SSB lists the other journal numbers
             return RuleFinding(
                 FNR_DUPLICATES.id, FNR_DUPLICATES.title, "PERSON_FODSELSNR", Severity.ERROR,
                 f"Fødselsnummeret i journalnummer {own} fins også i journalene {other}.",

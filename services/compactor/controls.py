@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from contracts.kostra import load_layout
 from services.compactor.rules import Lookups, RecordContext, rules_for
 from services.compactor.rules.base import (
     DEFAULT_LOOKUPS,
@@ -142,8 +143,6 @@ class RecordControl:
         municipality_problem: MunicipalityCheck | None = None,
         lookups: Lookups | None = None,
     ) -> None:
-        from contracts.kostra import load_layout
-
         self.form, self.year = form, year
         base = lookups or DEFAULT_LOOKUPS
         if municipality_problem is not None:

@@ -30,7 +30,7 @@ import asyncpg
 import pytest
 
 from contracts.topics import TopicSet
-from deploy.local import LocalStack, StackHome
+from deploy.local import LocalStack, StackHome, down
 from deploy.local.topics import create_topics, delete_topics
 from support.databases import database, database_name
 
@@ -53,13 +53,23 @@ def new_home() -> Path:
     return Path(tempfile.mkdtemp(prefix="sosialpuls-test-"))
 
 
+def bring_down(home: Path) -> None:
+    """`sosialpuls down` in `home`; the launcher in process when the CLI fails (a broken
+    import elsewhere must not leave the stack running after its home is removed)."""
+    if run_cli(home, "down").returncode != 0:
+        down(StackHome(home))
+
+
 _WATCHDOG = """
 import os, shutil, subprocess, sys, time
 parent, home = int(sys.argv[1]), sys.argv[2]
 while os.getppid() == parent:
     time.sleep(1)
 env = {**os.environ, "SOSIALPULS_HOME": home}
-subprocess.run([sys.executable, "-m", "services.cli.main", "down"], env=env, check=False)
+down = [sys.executable, "-m", "services.cli.main", "down"]
+if subprocess.run(down, env=env, check=False).returncode != 0:
+    code = "import sys; from deploy.local import StackHome, down; down(StackHome(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", code, home], env=env, check=False)
 shutil.rmtree(home, ignore_errors=True)
 """
 
@@ -90,7 +100,7 @@ def local_stack() -> Iterator[LocalStack]:
             pytest.fail(f"sosialpuls up failed:\n{result.stdout}\n{result.stderr}")
         yield LocalStack.from_home(StackHome(home))
     finally:
-        run_cli(home, "down")
+        bring_down(home)
         shutil.rmtree(home, ignore_errors=True)
         watchdog.kill()
         watchdog.wait()
@@ -126,7 +136,7 @@ def stack_home_factory() -> Iterator[Callable[..., Path]]:
 
     yield make
     for home, remove in homes:
-        run_cli(home, "down")
+        bring_down(home)
         shutil.rmtree(remove, ignore_errors=True)
 
 

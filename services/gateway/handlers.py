@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from contracts.dead_letters import DeadLetter
 from contracts.reports import FieldError, Reason
@@ -78,6 +79,14 @@ class Gatekeeper:
         )
 
 
+class Outcome(StrEnum):
+    """How a submission went as a whole (the HTTP layer answers 202, 422 or 503)."""
+
+    ACCEPTED = "accepted"  # at least one report produced
+    REJECTED = "rejected"  # none valid
+    UNAVAILABLE = "unavailable"  # the broker failed the valid ones, or a dead letter
+
+
 @dataclass
 class Ingest:
     """Authorises, produces, dead-letters and answers one submission."""
@@ -95,12 +104,13 @@ class Ingest:
         *,
         originals: Sequence[object],
         received_at: datetime,
-    ) -> tuple[int, SubmissionResult]:
+    ) -> tuple[Outcome, SubmissionResult]:
         """Produce the valid items and dead-letter the invalid ones (``originals[i]`` is
-        item i as received); answer once the broker acknowledged both: 202 if any report
-        was accepted, else 422 — 503 if the broker failed them all, or failed to take a
-        dead letter. Raises ``NotPermitted`` when a valid item is for a unit the caller may
-        not submit for — then nothing is produced and nothing dead-lettered."""
+        item i as received); answer once the broker acknowledged both: ``ACCEPTED`` if any
+        report was accepted, else ``REJECTED`` — ``UNAVAILABLE`` if the broker failed them
+        all, or failed to take a dead letter. Raises ``NotPermitted`` when a valid item is
+        for a unit the caller may not submit for — then nothing is produced and nothing
+        dead-lettered."""
         refused = forbidden_units(items, principal, self.registry)
         if refused:
             for unit in refused:
@@ -146,15 +156,17 @@ class Ingest:
                 self.metrics.rejected.labels(str(error.reason)).inc()
         if failed:
             self.metrics.rejected.labels("broker_unavailable").inc(failed)
-        status = 202 if accepted else (503 if failed else 422)
+        outcome = Outcome.ACCEPTED if accepted else Outcome.REJECTED
+        if failed and not accepted:
+            outcome = Outcome.UNAVAILABLE
         detail = None
         if unrecorded:
-            status = 503
+            outcome = Outcome.UNAVAILABLE
             detail = (
                 f"{len(unrecorded)} refused report(s) could not be recorded on the dead-letter "
                 "topic: the broker is unavailable; send the request again"
             )
-        return status, SubmissionResult(
+        return outcome, SubmissionResult(
             accepted=accepted, rejected=rejected, failed=failed, detail=detail, results=results
         )
 

@@ -32,7 +32,7 @@ from services.gateway.domain import (
     split_body,
 )
 from services.gateway.entrypoints.openapi import csv_body, json_body
-from services.gateway.handlers import UNRECORDED
+from services.gateway.handlers import UNRECORDED, Outcome
 from services.gateway.schemas import Health, Problem, SubmissionResult
 
 bearer = HTTPBearer(auto_error=False, description="RS256 JWT (`sosialpuls token --unit ...`)")
@@ -43,6 +43,11 @@ STATUS: dict[type[Refused], int] = {
     NotPermitted: 403,
     TooLarge: 413,
     TooManyRequests: 429,
+}
+ANSWERED: dict[Outcome, int] = {
+    Outcome.ACCEPTED: 202,
+    Outcome.REJECTED: 422,
+    Outcome.UNAVAILABLE: 503,
 }
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "missing, invalid or expired token"},
@@ -148,10 +153,10 @@ def router(max_items: int) -> APIRouter:
             return _body_refused(gw, "reports", str(exc.reason), exc.message)
         checked = [check_item(index, value, gw.registry) for index, value in enumerate(values)]
         originals = values if raw.lstrip().startswith(b"[") else [raw]  # one object: as sent
-        status, result = await gw.ingest.submit(
+        outcome, result = await gw.ingest.submit(
             principal, checked, "submit", originals=originals, received_at=received_at
         )
-        return _answer(gw, "reports", status, result)
+        return _answer(gw, "reports", ANSWERED[outcome], result)
 
     @submission(
         "/v1/reports/csv",
@@ -176,10 +181,10 @@ def router(max_items: int) -> APIRouter:
             item = check_item(index, row.value, gw.registry, line=row.line, prior_errors=row.errors)
             checked.append(replace(item, errors=tuple(at_line(item.errors, row.line))))
         originals = [row.value or row.raw.encode("utf-8") for row in rows]
-        status, result = await gw.ingest.submit(
+        outcome, result = await gw.ingest.submit(
             principal, checked, "submit_csv", originals=originals, received_at=received_at
         )
-        return _answer(gw, "reports_csv", status, result)
+        return _answer(gw, "reports_csv", ANSWERED[outcome], result)
 
     @routes.get(
         "/internal/isAlive",

@@ -43,6 +43,7 @@ Exempt = Callable[[str], bool]
 
 
 VIEWER_PATTERNS = 512
+TABLES = 64
 
 
 class NotFound(Exception):
@@ -77,7 +78,9 @@ def _relations(units: Sequence[str], periods: Sequence[str], names: Names) -> li
 
 
 def _exempt(values: Iterable[CellKey], exempt: Exempt) -> frozenset[CellKey]:
-    return frozenset(k for k in values if exempt(k.unit))
+    keys = list(values)
+    mine = {u for u in {k.unit for k in keys} if exempt(u)}  # one access decision per unit
+    return frozenset(k for k in keys if k.unit in mine)
 
 
 class Feeds:
@@ -89,6 +92,7 @@ class Feeds:
         self.names = names
         self.today = today
         self._patterns: dict[str, Pattern] = {}
+        self._tables: dict[tuple[object, ...], Table] = {}  # per range, data version, viewer
         self._pattern_lock = asyncio.Lock()
         self.pattern_refreshes = 0
         self._viewer_patterns: dict[tuple[str, frozenset[str]], tuple[int, frozenset[CellKey]]] = {}
@@ -129,7 +133,7 @@ class Feeds:
         return None if base is None else len(base.hidden)
 
     def _viewer_pattern(self, period: str, base: Pattern, viewer: Exempt) -> frozenset[CellKey]:
-        own = frozenset({k.unit for k in base.values if viewer(k.unit)})
+        own = frozenset(u for u in base.signature[0] if viewer(u))
         if not own:
             return base.hidden
         cached = self._viewer_patterns.get((period, own))
@@ -243,17 +247,29 @@ class Feeds:
         exempt: Exempt,
         max_units: int,
     ) -> Table:
-        """The ``level`` and its ancestors over a range, suppressed with the hierarchy."""
+        """The ``level`` and its ancestors over a range, suppressed with the hierarchy;
+        cached per range, data version of its periods, the viewer's own cells and pattern."""
+        versions = await queries.period_versions(con, first, last)  # before the figures
         rows = await queries.rollups(con, ANCESTORS[level], first, last)
         values = _values(rows)
         units = sorted({k.unit for k in values}, key=_unit_order)[:max_units]
         periods = periods_between(first, last)
-        kept = {k: v for k, v in values.items() if k.unit in set(units)}
-        also = await self.pattern(con, first, last, exempt)
+        shown = set(units)
+        kept = {k: v for k, v in values.items() if k.unit in shown}
+        own = _exempt(kept, exempt)
+        also = frozenset(await self.pattern(con, first, last, exempt))
+        key = (level, first, last, max_units, tuple(versions.items()), own, also)
+        cached = self._tables.get(key)
+        if cached is not None:
+            return cached
         relations = _relations(units, periods, self.names)
-        cells = suppress(kept, relations, _exempt(kept, exempt), also)
+        cells = suppress(kept, relations, own, also)
         names = self.names.names(last)
-        return Table(units, periods, cells, {u: names.get(u, u) for u in units})
+        table = Table(units, periods, cells, {u: names.get(u, u) for u in units})
+        if len(self._tables) >= TABLES:
+            self._tables.pop(next(iter(self._tables)))
+        self._tables[key] = table
+        return table
 
     async def coverage(self, con: queries.Conn, period: str) -> dict[str, Any]:
         """Expected, reported and missing units per level, with how late each report was."""

@@ -204,10 +204,10 @@ def _protect_system(
     hidden: set[CellKey],
     exempt: frozenset[CellKey],
 ) -> None:
+    if not _exposed(relations, hidden):
+        return  # nothing hidden, or a table cut from a period's pattern: already protected
     cells = sorted({c for r in relations for c in r.cells})
     protected = {c for c in cells if c in hidden}
-    if not protected or not _exposed(relations, hidden):
-        return  # e.g. a table cut from a period's pattern: already protected
     known = [c for c in cells if c in exempt or values.get(c) is None]
     hidden |= publishable(
         cells, [(r.total, r.parts) for r in relations], protected, publish_order(values), known

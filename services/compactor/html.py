@@ -79,7 +79,7 @@ def svg_chart(series: Mapping[str, Sequence[int | None]], title: str) -> str:
 def _summary_table(summary: Summary) -> str:
     statuses = [s.value for s in Status]
     head = "".join(f"<th>{s}</th>" for s in statuses)
-    lines = [f'<table><tr><th class="l">indicator</th><th>kind</th>{head}</tr>']
+    lines = [f'<table><tr><th class="l">indikator</th><th>type</th>{head}</tr>']
     for indicator in INDICATORS:
         counts = summary.status_by_indicator[indicator]
         kind = "exact" if indicator in EXACT_INDICATORS else "estimate"
@@ -93,8 +93,8 @@ def _accounts_table(rows: Sequence[AccountsRow]) -> str:
     flagged = [r for r in rows if r.flags]
     flagged.sort(key=lambda r: -abs(r.form_vs_accounts or 0.0))
     lines = [
-        "<table><tr><th>kommune</th><th>stream kr</th><th>forms kr</th><th>281 kr</th>"
-        "<th>forms vs 281</th><th>stream vs 281</th><th class='l'>status</th></tr>"
+        "<table><tr><th>kommune</th><th>strøm kr</th><th>skjema kr</th><th>281 kr</th>"
+        "<th>skjema mot 281</th><th>strøm mot 281</th><th class='l'>status</th></tr>"
     ]
     for r in flagged:
         lines.append(
@@ -110,7 +110,7 @@ def _accounts_table(rows: Sequence[AccountsRow]) -> str:
 def _unit_table(rows: Sequence[ReconRow]) -> str:
     cells: dict[tuple[str, int], ReconRow] = {(r.indicator, r.month): r for r in rows}
     head = "".join(f"<th>{m}</th>" for m in _MONTHS)
-    lines = [f'<table><tr><th class="l">indicator</th><th>side</th>{head}</tr>']
+    lines = [f'<table><tr><th class="l">indikator</th><th>kilde</th>{head}</tr>']
     for indicator in INDICATORS:
         for side in ("stream", "form"):
             tds = []
@@ -148,12 +148,12 @@ def write_html(
     out = [
         "<!doctype html><html lang='no'><head><meta charset='utf-8'>",
         f"<title>sosialpuls — avstemming {year}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>Annual reconciliation {year}: monthly stream vs KOSTRA 11F/11CF and accounts</h1>",
-        "<h2>National summary</h2>",
-        f"<p>{len(summary.units)} units compared; rows: "
+        f"<h1>Årsavstemming {year}: månedsstrømmen mot KOSTRA 11F/11CF og regnskapet</h1>",
+        "<h2>Nasjonalt sammendrag</h2>",
+        f"<p>{len(summary.units)} enheter sammenlignet; rader: "
         + ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
-        + f". Accounts flagged (±20 %): {summary.accounts_flagged}. Control findings: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(severity_totals.items())) or "none")
+        + f". Regnskap flagget (±20 %): {summary.accounts_flagged}. Kontrollfunn: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(severity_totals.items())) or "ingen")
         + ".</p>",
         _summary_table(summary),
         svg_chart(
@@ -161,20 +161,20 @@ def write_html(
                 "stream": summary.national_stream["recipients"],
                 "forms": summary.national_forms["recipients"],
             },
-            "Recipients per month, all municipalities",
+            "Mottakere per måned, alle kommuner",
         ),
         svg_chart(
             {
                 "stream": summary.national_stream["kroner_paid"],
                 "forms": summary.national_forms["kroner_paid"],
             },
-            "Kroner paid per month, all municipalities",
+            "Utbetalt (kr) per måned, alle kommuner",
         ),
         findings.html() if findings is not None else "",
-        "<h2>Accounts check (function 281)</h2>",
+        "<h2>Regnskapskontroll (funksjon 281)</h2>",
         _accounts_table(accounts),
-        "<h2>Units with the largest deviations</h2><table><tr><th class='l'>unit</th>"
-        "<th class='l'>name</th><th>problem rows</th><th>largest relative deviation</th></tr>",
+        "<h2>Enhetene med størst avvik</h2><table><tr><th class='l'>enhet</th>"
+        "<th class='l'>navn</th><th>avviksrader</th><th>største relative avvik</th></tr>",
     ]
     worst = [u for u in summary.units if u.problems][:top]
     for unit in worst:
@@ -184,7 +184,7 @@ def write_html(
             f"<td class='l'>{escape(names.get(unit.unit_code, ''))}</td>"
             f"<td>{unit.problems}</td><td>{_number(largest)}</td></tr>"
         )
-    out.append("</table><h2>Units</h2>")
+    out.append("</table><h2>Enheter</h2>")
     for unit in summary.units:
         unit_rows = by_unit.get(unit.key, [])
         series: dict[str, list[int | None]] = {"stream": [None] * 12, "forms": [None] * 12}
@@ -192,11 +192,11 @@ def write_html(
             if row.indicator == "recipients":
                 series["stream"][row.month - 1] = row.stream
                 series["forms"][row.month - 1] = row.form
-        label = f"{unit.key} {names.get(unit.unit_code, '')} — {unit.problems} problem rows"
+        label = f"{unit.key} {names.get(unit.unit_code, '')} — {unit.problems} avviksrader"
         out.append(
             f"<details id='{unit.key}'{' open' if unit in worst[:5] else ''}>"
             f"<summary>{escape(label)}</summary>"
-            + svg_chart(series, f"{unit.key}: recipients")
+            + svg_chart(series, f"{unit.key}: mottakere")
             + _unit_table(unit_rows)
             + "</details>"
         )

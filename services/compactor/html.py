@@ -158,15 +158,15 @@ def write_html(
         _summary_table(summary),
         svg_chart(
             {
-                "stream": summary.national_stream["recipients"],
-                "forms": summary.national_forms["recipients"],
+                "strøm": summary.national_stream["recipients"],
+                "skjema": summary.national_forms["recipients"],
             },
             "Mottakere per måned, alle kommuner",
         ),
         svg_chart(
             {
-                "stream": summary.national_stream["kroner_paid"],
-                "forms": summary.national_forms["kroner_paid"],
+                "strøm": summary.national_stream["kroner_paid"],
+                "skjema": summary.national_forms["kroner_paid"],
             },
             "Utbetalt (kr) per måned, alle kommuner",
         ),
@@ -187,11 +187,11 @@ def write_html(
     out.append("</table><h2>Enheter</h2>")
     for unit in summary.units:
         unit_rows = by_unit.get(unit.key, [])
-        series: dict[str, list[int | None]] = {"stream": [None] * 12, "forms": [None] * 12}
+        series: dict[str, list[int | None]] = {"strøm": [None] * 12, "skjema": [None] * 12}
         for row in unit_rows:
             if row.indicator == "recipients":
-                series["stream"][row.month - 1] = row.stream
-                series["forms"][row.month - 1] = row.form
+                series["strøm"][row.month - 1] = row.stream
+                series["skjema"][row.month - 1] = row.form
         label = f"{unit.key} {names.get(unit.unit_code, '')} — {unit.problems} avviksrader"
         out.append(
             f"<details id='{unit.key}'{' open' if unit in worst[:5] else ''}>"

@@ -120,7 +120,8 @@ def _unit_table(rows: Sequence[ReconRow]) -> str:
                 css = f' class="{row.status.value}"' if row is not None else ""
                 tds.append(f"<td{css}>{_number(value)}</td>")
             label = indicator if side == "stream" else ""
-            lines.append(f'<tr><td class="l">{label}</td><td>{side}</td>{"".join(tds)}</tr>')
+            source = "strøm" if side == "stream" else "skjema"
+            lines.append(f'<tr><td class="l">{label}</td><td>{source}</td>{"".join(tds)}</tr>')
     lines.append("</table>")
     return "".join(lines)
 

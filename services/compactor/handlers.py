@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.registry import Registry, UnitRejected
+from services.compactor.adapters.postgres_facts import read_stream_facts
+from services.compactor.adapters.seal_store import SealOutcome, seal_year
 from services.compactor.config import CompactorSettings, SealSettings
 from services.compactor.controls import MunicipalityCheck
-from services.compactor.facts import read_stream_facts
 from services.compactor.pipeline import CompactionInputs, CompactionResult, run_compaction
-from services.compactor.seal import SealOutcome, seal_year
 from services.compactor.sealing import sealed_units
 from services.storage.migrate import apply_migrations
 

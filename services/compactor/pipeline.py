@@ -12,23 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from services.compactor.adapters.form_files import FormReader, ReadStats, input_files, read_accounts
+from services.compactor.adapters.html_report import write_html
+from services.compactor.adapters.report_files import (
+    ControlsWriter,
+    write_accounts_csv,
+    write_reconciliation_csv,
+    write_reconciliation_json,
+)
 from services.compactor.config import CompactorSettings
 from services.compactor.controls import MunicipalityCheck
 from services.compactor.derive import FormDerivation, UnitFigures, UnitKey
-from services.compactor.forms import FormReader, ReadStats, input_files, read_accounts
-from services.compactor.html import write_html
 from services.compactor.reconcile import (
     AccountsRow,
     ReconRow,
     StreamFacts,
     check_accounts,
     reconcile_units,
-)
-from services.compactor.report import (
-    ControlsWriter,
-    write_accounts_csv,
-    write_reconciliation_csv,
-    write_reconciliation_json,
 )
 from services.compactor.summary import Summary, summarise
 

@@ -20,9 +20,9 @@ from compactor_records import (
 )
 
 from contracts.kostra import load_layout
+from services.compactor.adapters.form_files import FormReader
 from services.compactor.controls import QpRecord, RecipientRecord, Severity
 from services.compactor.derive import FormDerivation
-from services.compactor.forms import FormReader
 from services.compactor.rules import rules_for
 
 FNR_X, FNR_Y = fnr("020285"), fnr("030386")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from services.compactor.adapters.form_files import FormReader
 from services.compactor.controls import Finding, Severity
 from services.compactor.derive import FormDerivation
-from services.compactor.forms import FormReader
 from services.simulator import SimulationConfig, simulate
 
 

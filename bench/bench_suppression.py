@@ -33,10 +33,12 @@ from services.feeds.suppression import (
     CellKey,
     Relation,
     determined_cells,
+    known_to_reader,
     suppress,
 )
 
 RESULT = Path(__file__).resolve().parent / "results" / "suppression.json"
+TABLE = RESULT.with_suffix(".md")
 Method = Callable[[Mapping[CellKey, int | None], list[Relation]], set[CellKey]]
 
 
@@ -109,6 +111,35 @@ def measure(
     }
 
 
+def viewers(
+    values: Mapping[CellKey, int | None], relations: list[Relation], public: set[CellKey]
+) -> dict[str, Any]:
+    """The views of the municipalities whose own figures are hidden from others (only they
+    can use their own figures against the totals): how many cells their pattern adds, the
+    largest hidden share of recipients, and recoverable cells (beyond what they know)."""
+    munis = sorted({k.unit for k in public if k.unit.startswith("municipality:")})
+    cells = [k for k in values if k.unit.startswith("municipality:") and k.indicator == RECIPIENTS]
+    total = sum(values[k] or 0 for k in cells)
+    worst, extra, leaks, cpu = 0.0, 0, 0, 0.0
+    for unit in munis:
+        own = frozenset(k for k in values if k.unit == unit)
+        started = time.process_time()
+        view = suppress(values, relations, own, public)
+        cpu = max(cpu, time.process_time() - started)
+        hidden = {k for k, c in view.items() if c.status == SUPPRESSED}
+        known = known_to_reader(values, relations, own)
+        leaks += len(determined_cells(relations, hidden) - known)
+        extra = max(extra, len(hidden - public))
+        worst = max(worst, 100 * sum(values[k] or 0 for k in cells if k in hidden) / total)
+    return {
+        "viewers": len(munis),
+        "max_extra_cells": extra,
+        "max_hidden_share_recipients_pct": round(worst, 3),
+        "recoverable_cells": leaks,
+        "max_cpu_seconds": round(cpu, 3),
+    }
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--methods", default="")
@@ -134,6 +165,10 @@ def main(argv: list[str]) -> int:
         relations = period_relations(values, names, period)
         for name, method in chosen.items():
             row = {"period": period, **measure(values, relations, method)}
+            if name == "new":
+                row["municipality_viewers"] = viewers(
+                    values, relations, hidden_by(values, relations)
+                )
             results[name].append(row)
             print(name, json.dumps(row), flush=True)
     summary = {name: summarise(rows_) for name, rows_ in results.items()}
@@ -149,8 +184,36 @@ def main(argv: list[str]) -> int:
     }
     RESULT.parent.mkdir(exist_ok=True)
     RESULT.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    TABLE.write_text(markdown(results))
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def markdown(results: Mapping[str, list[dict[str, Any]]]) -> str:
+    """Per month and method, the table docs/suppression.md quotes."""
+    lines = [
+        "| month | method | cells hidden (all) | primary | municipalities hidden (recipients) "
+        "| of them primary | hidden recipients % | hidden kroner % | largest hidden "
+        "| county/nation not primary | recoverable | CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    periods = sorted({r["period"] for rows in results.values() for r in rows})
+    for period in periods:
+        for name, rows in results.items():
+            for r in rows:
+                if r["period"] != period:
+                    continue
+                largest = r["largest_hidden"]
+                lines.append(
+                    f"| {period} | {name} | {r['suppressed_cells']} | {r['primary_cells']} "
+                    f"| {r['municipality_recipients_suppressed']} "
+                    f"| {r['municipality_recipients_primary']} "
+                    f"| {r['hidden_share_recipients_pct']} | {r['hidden_share_kroner_pct']} "
+                    f"| {largest[0] + ' (' + str(largest[1]) + ')' if largest else '–'} "
+                    f"| {len(r['county_nation_hidden_not_primary'])} | {r['recoverable_cells']} "
+                    f"| {r['cpu_seconds']} |"
+                )
+    return "\n".join(lines) + "\n"
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -172,6 +235,18 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "recoverable cells": sum(r["recoverable_cells"] for r in rows),
         "max CPU s per month": max(r["cpu_seconds"] for r in rows),
+        **(
+            {
+                "viewers: max hidden recipients %": max(
+                    r["municipality_viewers"]["max_hidden_share_recipients_pct"] for r in rows
+                ),
+                "viewers: recoverable cells": sum(
+                    r["municipality_viewers"]["recoverable_cells"] for r in rows
+                ),
+            }
+            if all("municipality_viewers" in r for r in rows)
+            else {}
+        ),
     }
 
 

@@ -14,13 +14,11 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from contracts.periods import period_date, period_text
+from contracts.rules import INDICATORS
 
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
-INDICATOR_COLUMNS = (
-    "recipients, recipients_with_children, recipients_main_livelihood, "
-    "recipients_under_30, kroner_paid, qp_participants"
-)
+INDICATOR_COLUMNS = ", ".join(INDICATORS)  # the columns of facts and rollups, in order
 
 
 def _row(record: asyncpg.Record) -> dict[str, Any]:

@@ -43,7 +43,7 @@ Exempt = Callable[[str], bool]
 
 
 VIEWER_PATTERNS = 512
-TABLES = 64
+TABLES = 96
 
 
 class NotFound(Exception):
@@ -92,7 +92,7 @@ class Feeds:
         self.names = names
         self.today = today
         self._patterns: dict[str, Pattern] = {}
-        self._tables: dict[tuple[object, ...], Table] = {}  # per range, data version, viewer
+        self._tables: dict[tuple[object, ...], dict[CellKey, Cell]] = {}  # a month of a table
         self._pattern_lock = asyncio.Lock()
         self.pattern_refreshes = 0
         self._viewer_patterns: dict[tuple[str, frozenset[str]], tuple[int, frozenset[CellKey]]] = {}
@@ -247,8 +247,9 @@ class Feeds:
         exempt: Exempt,
         max_units: int,
     ) -> Table:
-        """The ``level`` and its ancestors over a range, suppressed with the hierarchy;
-        cached per range, data version of its periods, the viewer's own cells and pattern."""
+        """The ``level`` and its ancestors over a range, suppressed with the hierarchy; each
+        month cached per data version, units, the viewer's own cells and its pattern (the
+        relations never cross months), so a new report recomputes only its own month."""
         versions = await queries.period_versions(con, first, last)  # before the figures
         rows = await queries.rollups(con, ANCESTORS[level], first, last)
         values = _values(rows)
@@ -257,19 +258,25 @@ class Feeds:
         shown = set(units)
         kept = {k: v for k, v in values.items() if k.unit in shown}
         own = _exempt(kept, exempt)
-        also = frozenset(await self.pattern(con, first, last, exempt))
-        key = (level, first, last, max_units, tuple(versions.items()), own, also)
-        cached = self._tables.get(key)
-        if cached is not None:
-            return cached
-        relations = _relations(units, periods, self.names)
-        cells = suppress(kept, relations, own, also)
+        also = await self.pattern(con, first, last, exempt)
+        by_period: dict[str, dict[CellKey, int | None]] = {p: {} for p in periods}
+        for k, v in kept.items():
+            by_period[k.period][k] = v
+        cells: dict[CellKey, Cell] = {}
+        for period, part in by_period.items():
+            mine = frozenset(k for k in own if k.period == period)
+            hide = frozenset(k for k in also if k.period == period)
+            key = (level, period, versions.get(period), tuple(units), mine, hide)
+            cached = self._tables.get(key)
+            if cached is None:
+                relations = _relations(units, [period], self.names)
+                cached = suppress(part, relations, mine, hide)
+                if len(self._tables) >= TABLES:
+                    self._tables.pop(next(iter(self._tables)))
+                self._tables[key] = cached
+            cells.update(cached)
         names = self.names.names(last)
-        table = Table(units, periods, cells, {u: names.get(u, u) for u in units})
-        if len(self._tables) >= TABLES:
-            self._tables.pop(next(iter(self._tables)))
-        self._tables[key] = table
-        return table
+        return Table(units, periods, cells, {u: names.get(u, u) for u in units})
 
     async def coverage(self, con: queries.Conn, period: str) -> dict[str, Any]:
         """Expected, reported and missing units per level, with how late each report was."""

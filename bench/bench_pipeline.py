@@ -147,6 +147,7 @@ async def wait_for(predicate: object, timeout: float = 900) -> float:
 
 
 async def run(brokers: str, admin_url: str) -> dict[str, object]:
+    load_at_start = os.getloadavg()
     prefix = f"bench-{uuid.uuid4().hex[:8]}."
     topics = await create_topics(brokers, prefix=prefix)
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -256,6 +257,9 @@ async def run(brokers: str, admin_url: str) -> dict[str, object]:
         "latency_samples": len(latencies),
         "worker_peak_rss_mib_backlog": round(rss_backlog, 1),
         "worker_peak_rss_mib": round(rss_peak, 1),
+        # the machine is shared: its load (1, 5, 15 min) when the run started and ended
+        "load_average_start": [round(x, 2) for x in load_at_start],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -2,7 +2,9 @@
 
 Feeds the pipeline benchmark's backlog (every report a new revision) through the
 aggregator's handler with the real ``PostgresStore`` and a publisher that drops what it
-is given, and prints the time spent in each store call and each SQL statement, then the
+is given, and prints where a batch's time goes: Python validation, building the call's
+JSON, the one PostgreSQL round trip (and inside it each step of ``aggregator_apply_batch``
+as the function itself clocks them), decoding the answer, the scorecard sends; then the
 top of a cProfile of the whole run (which slows Python down, so read shares, not rates).
 
 Needs a PostgreSQL where it may create and drop a database:
@@ -24,6 +26,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -36,6 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_pipeline import backlog_lines, key_of  # noqa: E402
 
 from contracts.registry import Registry  # noqa: E402
+from services.aggregator.adapters import write_model  # noqa: E402
 from services.aggregator.adapters.metrics import NullMetrics  # noqa: E402
 from services.aggregator.adapters.postgres import PostgresStore  # noqa: E402
 from services.aggregator.handlers import Aggregator, InboundRecord, handle_batch  # noqa: E402
@@ -43,6 +47,7 @@ from services.storage.migrate import apply_migrations  # noqa: E402
 
 ADMIN = os.environ.get("ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 spent: defaultdict[str, float] = defaultdict(float)
+batches: list[dict[str, float]] = []  # the SQL steps of each batch, in ms
 
 
 class DroppingPublisher:
@@ -76,6 +81,33 @@ def time_sql() -> None:
         setattr(Connection, name, make(original))
 
 
+def time_write_model() -> None:
+    """Charge JSON encoding and decoding of the batch call, and each SQL step of the batch
+    function (clocked inside PostgreSQL, returned with the answer)."""
+    original_dumps, original_loads = write_model.json.dumps, write_model.json.loads
+
+    def dumps(obj: Any, *args: Any, **kwargs: Any) -> str:
+        started = time.perf_counter()
+        try:
+            return original_dumps(obj, *args, **kwargs)
+        finally:
+            spent["python: encode the call as JSON"] += time.perf_counter() - started
+
+    def loads(text: str, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            reply = original_loads(text, *args, **kwargs)
+        finally:
+            spent["python: decode the answer"] += time.perf_counter() - started
+        for step, ms in reply.get("steps", {}).items():
+            spent[f"  in SQL: {step}"] += ms / 1000
+        if "steps" in reply:
+            batches.append(reply["steps"])
+        return reply
+
+    write_model.json = SimpleNamespace(dumps=dumps, loads=loads)  # type: ignore[assignment]
+
+
 async def main(n: int, batch: int) -> None:
     database = f"profile_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN)
@@ -91,15 +123,18 @@ async def main(n: int, batch: int) -> None:
         ]
         pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
         store = PostgresStore(pool)
-        for name in ("unit_states", "write", "flush_scorecards"):
+        for name in ("apply", "mark_dead_lettered", "send_scorecards"):
             setattr(store, name, timed(f"store.{name}", getattr(store, name)))
         time_sql()
+        time_write_model()
         agg = Aggregator(Registry.load(), store, DroppingPublisher(), NullMetrics())
+        await agg.start()
+        handle = timed("handle_batch (all)", handle_batch)
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()
         for i in range(0, len(records), batch):
-            await handle_batch(agg, records[i : i + batch])
+            await handle(agg, records[i : i + batch])
         profile.disable()
         total = time.perf_counter() - started
         await pool.close()
@@ -107,8 +142,12 @@ async def main(n: int, batch: int) -> None:
         await admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         await admin.close()
     print(f"{n} reports in batches of {batch}: {total:.1f} s under the profiler")
+    print(f"{n / total:.0f} reports/s; one PostgreSQL round trip per batch (SQL statements below)")
     for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {seconds:6.2f} s  {100 * seconds / total:4.0f} %  {label}")
+    print("SQL steps per batch, ms (the first batches write new facts and memberships):")
+    for i, steps in enumerate(batches):
+        print(f"  batch {i + 1}: " + ", ".join(f"{k} {v:.0f}" for k, v in steps.items()))
     pstats.Stats(profile).sort_stats("tottime").print_stats(15)
 
 

@@ -1,21 +1,25 @@
-"""Pure aggregation rules: validation, the revision gate and rollups by assignment.
+"""Pure aggregator rules that run in Python: validation and the reference structure.
 
-No I/O here. The same functions serve the live stream, a replay and the tests:
+No I/O here:
 
 - ``validate`` turns raw bytes into a report or a ``Rejection`` (contract, registry, sealed year);
-- ``apply`` is the revision gate: it decides what one report does to a unit-period's state;
+- ``values_of`` the six indicators of a report, in ``INDICATORS`` order;
 - ``memberships`` says which rollups a reported unit feeds, and as which direct member;
 - ``expected_structure`` lists the direct members each rollup expects at a period;
-- ``rollup_value`` computes one rollup from its members' current contributions (assignment,
-  never addition), mirrored in SQL by ``services.storage.queries``.
+- ``structure`` is a period's structure as PostgreSQL keeps it, with a digest.
+
+The revision gate and the rollups by assignment live once, in SQL (storage migration 070,
+``aggregator_apply_batch``); tests/unit/aggregator_oracle.py is their independent Python
+reference that the tests compare PostgreSQL with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any, Protocol
 
 from contracts.registry import LEVELS
@@ -77,50 +81,6 @@ def validate(
     return report
 
 
-# --- the revision gate -----------------------------------------------------------------
-
-
-class Outcome(StrEnum):
-    """What a valid report does to its unit-period."""
-
-    ACCEPTED = "accepted"  # a new winning revision
-    DEDUPLICATED = "deduplicated"  # same revision and content seen before
-    SUPERSEDED = "superseded"  # a lower revision than the winner, first seen now
-    CONFLICT = "conflicting_revision"  # same revision as one seen, different content
-
-
-@dataclass(slots=True)
-class UnitState:
-    """What is known of one unit-period: the winning revision and every digest seen."""
-
-    winner_revision: int = 0
-    seen: dict[int, str] = field(default_factory=dict)  # revision -> content digest
-
-
-def apply(state: UnitState, revision: int, digest: str) -> Outcome:
-    """Apply one report (its revision and content digest) to ``state`` in place.
-
-    The highest revision wins whatever the arrival order; an equal revision with the same
-    content is a duplicate, with different content a conflict (the first one seen stays).
-    """
-    known = state.seen.get(revision)
-    if known is not None:
-        return Outcome.DEDUPLICATED if known == digest else Outcome.CONFLICT
-    state.seen[revision] = digest
-    if revision > state.winner_revision:
-        state.winner_revision = revision
-        return Outcome.ACCEPTED
-    return Outcome.SUPERSEDED
-
-
-def conflict_message(unit_key: str, period: str, revision: int) -> str:
-    """The human reason for a conflicting revision."""
-    return (
-        f"{unit_key} {period} revision {revision} was already reported with different "
-        "figures; send a higher revision to correct it"
-    )
-
-
 # --- rollups by assignment -------------------------------------------------------------
 
 
@@ -173,63 +133,24 @@ def expected_structure(
     return units, members
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """One effective fact's part in a rollup."""
-
-    unit_type: str
-    unit_code: str
-    member: str
-    values: Values
-
-
-@dataclass(frozen=True, slots=True)
-class RollupFigure:
-    """A rollup's value: summed indicators and how many direct members reported."""
-
-    values: Values
-    members_reported: int
-    members_expected: int
+def structure(registry: RegistryView, period: str) -> tuple[str, list[Any], list[Any], list[Any]]:
+    """A period's reference structure as PostgreSQL keeps it (migration 070): a digest, the
+    expected units, the expected members, and every expected unit's memberships as
+    ``[unit_type, unit_code, level, code, member]``."""
+    units, members = expected_structure(registry, period)
+    rows: list[Any] = []
+    for unit_type in ("municipality", "district", "nav_office"):
+        for code in registry.expected_units(period, unit_type):
+            rows.extend(
+                [unit_type, code, m.level, m.code, m.member]
+                for m in memberships(registry, unit_type, code, period)
+            )
+    body = json.dumps([units, members, rows], separators=(",", ":"))
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return digest, [list(u) for u in units], [list(m) for m in members], rows
 
 
-def sum_values(rows: Iterable[Values]) -> Values:
-    """Column sums ignoring nulls; a column with no reported value stays null."""
-    totals: list[int | None] = [None] * len(INDICATORS)
-    for row in rows:
-        for i, v in enumerate(row):
-            if v is not None:
-                totals[i] = v + (totals[i] or 0)
-    return tuple(totals)
-
-
-def rollup_value(
-    level: str, code: str, contributions: Sequence[Contribution], expected_members: int
-) -> RollupFigure | None:
-    """One rollup from the current contributions of its members (None: nothing to show).
-
-    ``contributions`` hold only *effective* facts for levels above district (a district's
-    fact does not count once its municipality reported as a whole). A unit's own report
-    stands for the whole; a NAV office without one shows its areas' sum only when every
-    expected area has reported.
-    """
-    if not contributions:
-        return None
-    own = [c for c in contributions if c.unit_type == level and c.unit_code == code]
-    if own:
-        return RollupFigure(own[0].values, 1, 1)
-    reported = len({c.member for c in contributions})
-    if level == "nav_office" and reported < expected_members:
-        return None
-    return RollupFigure(sum_values(c.values for c in contributions), reported, expected_members)
-
-
-def effective(
-    facts: Mapping[tuple[str, str], Values], municipality_of: Mapping[str, str]
-) -> dict[tuple[str, str], Values]:
-    """The facts of one period that count above district level (``municipality_of``:
-    district → municipality)."""
-    return {
-        (t, c): v
-        for (t, c), v in facts.items()
-        if not (t == "district" and ("municipality", municipality_of[c]) in facts)
-    }
+def values_of(report: IndicatorReportV1) -> Values:
+    """The six indicators of a report, in ``INDICATORS`` order."""
+    ind = report.indicators
+    return tuple(getattr(ind, name) for name in INDICATORS)

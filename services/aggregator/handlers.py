@@ -1,15 +1,16 @@
-"""``handle_batch``: one batch of consumed records → DLQ, PostgreSQL, scorecard updates.
+"""``handle_batch``: one batch of consumed records → PostgreSQL, DLQ, scorecard updates.
 
 Dependencies come in as small interfaces (``Store``, ``Publisher``, ``Metrics``) so the same
-handler runs in the faust worker, a replay and the unit tests (with fakes).
+handler runs in the faust worker, the aiokafka loop, a replay and the tests (with fakes).
 
 Order per batch (at-least-once, idempotent at every step):
-1. validate and apply the revision gate against what PostgreSQL already holds;
-2. dead-letter rejects the ledger does not know yet (a replay does not dead-letter twice);
-3. one PostgreSQL transaction: facts, revisions, memberships, ledger, rollup recompute,
-   and the changed rollups' keys into the scorecard outbox;
-4. flush the outbox: send each waiting rollup's current value, remove it once acked (also
-   what an earlier batch or a crashed worker left); the caller commits the offsets after.
+1. validate each record (contract, registry, sealed year from the worker's cache);
+2. one store call, one PostgreSQL transaction: the revision gate, facts, revisions, the DLQ
+   ledger, memberships, rollups by difference, and the changed rollups into the outbox;
+3. dead-letter what the ledger holds as not yet sent (new rejects and conflicts, or ones a
+   crash left unsent), then mark them sent;
+4. send the changed rollups' figures; the store releases their outbox rows in its next
+   call if they are still current (else sends them again). The caller commits offsets after.
 """
 
 from __future__ import annotations
@@ -18,29 +19,24 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Protocol
-from uuid import UUID
+from typing import Any, Protocol
 
 from contracts.dead_letters import DeadLetter as DeadLetter
 from contracts.reports import IndicatorReportV1, Reason
+from services.aggregator.adapters.write_model import (
+    BatchAnswer,
+    BatchCall,
+    Origin,
+    ReportRow,
+    RollupRow,
+)
 from services.aggregator.domain import (
-    Outcome,
     RegistryView,
     Rejection,
-    UnitState,
-    apply,
-    conflict_message,
-    expected_structure,
     memberships,
+    structure,
     validate,
-)
-from services.aggregator.model import values_of
-from services.storage.queries import (
-    FactRow,
-    Origin,
-    RollupRow,
-    UnitPeriodKey,
-    period_date,
+    values_of,
 )
 
 
@@ -55,24 +51,11 @@ class InboundRecord:
     value: bytes
 
 
-@dataclass(slots=True)
-class BatchWrite:
-    """Everything one batch writes to PostgreSQL in one transaction."""
-
-    facts: list[FactRow] = field(default_factory=list)
-    revisions: list[tuple[str, str, date, int, str, UUID]] = field(default_factory=list)
-    memberships: list[tuple[str, str, date, str, str, str]] = field(default_factory=list)
-    rejections: list[tuple[str, int, int, UUID | None, str, str]] = field(default_factory=list)
-    structures: dict[date, tuple[list[tuple[str, str]], list[tuple[str, str, str]]]] = field(
-        default_factory=dict
-    )
-
-
 @dataclass(frozen=True, slots=True)
-class WriteResult:
-    """What PostgreSQL changed: facts actually written and rollups changed or removed."""
+class BatchResult:
+    """What one batch changed: facts written (reports) and rollups changed or removed."""
 
-    facts: list[FactRow]
+    facts: list[IndicatorReportV1]
     rollups: list[RollupRow]
 
 
@@ -80,13 +63,16 @@ class Store(Protocol):
     """PostgreSQL as the handler sees it."""
 
     async def sealed_years(self) -> frozenset[int]: ...
-    async def unit_states(
-        self, keys: Sequence[UnitPeriodKey]
-    ) -> dict[UnitPeriodKey, UnitState]: ...
-    async def known_rejections(self, origins: Sequence[Origin]) -> set[Origin]: ...
-    async def write(self, batch: BatchWrite) -> WriteResult: ...
+    async def reference_digests(self) -> dict[str, str]: ...
+    async def apply(self, call: BatchCall, received_at: datetime) -> BatchAnswer: ...
+    async def mark_dead_lettered(self, origins: Sequence[Origin]) -> None: ...
+    async def send_scorecards(
+        self, answer: BatchAnswer, send: Callable[[Sequence[RollupRow]], Awaitable[None]]
+    ) -> list[RollupRow]: ...
     async def flush_scorecards(
-        self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]
+        self,
+        send: Callable[[Sequence[RollupRow]], Awaitable[None]],
+        older_than_seconds: float = 0.0,
     ) -> int: ...
 
 
@@ -110,83 +96,120 @@ class Metrics(Protocol):
 
 @dataclass
 class Aggregator:
-    """The handler's dependencies and the periods whose structure is already loaded."""
+    """The handler's dependencies and what the worker caches: the sealed years (refreshed
+    on the compactor's seal event) and the periods whose structure PostgreSQL holds as this
+    registry has it (with the units of each, to know which need memberships sent along)."""
 
     registry: RegistryView
     store: Store
     publisher: Publisher
     metrics: Metrics
     today: date | None = None
-    loaded_periods: set[date] = field(default_factory=set)
+    sealed: frozenset[int] = frozenset()
+    stored_digests: dict[str, str] = field(default_factory=dict)
+    structured: dict[str, tuple[str, list[Any], list[Any], list[Any]]] = field(default_factory=dict)
+    _units: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        """Read the sealed years and the structures PostgreSQL holds (once, at start)."""
+        self.sealed = await self.store.sealed_years()
+        self.stored_digests = await self.store.reference_digests()
+
+    def structured_units(self, period: str) -> frozenset[tuple[str, str]]:
+        """The units whose memberships the structure of ``period`` holds."""
+        units = self._units.get(period)
+        if units is None:
+            units = frozenset((r[0], r[1]) for r in self.structured[period][3])
+            self._units[period] = units
+        return units
+
+    async def refresh_sealed(self) -> None:
+        """The compactor sealed a year: read the sealed years again."""
+        self.sealed = await self.store.sealed_years()
 
 
-@dataclass(slots=True)
-class _Accepted:
-    report: IndicatorReportV1
-    received_at: datetime
-    digest: str
-
-
-async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> WriteResult:
-    """Validate, gate, persist and emit one batch; returns what PostgreSQL changed."""
+async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> BatchResult:
+    """Validate, persist and emit one batch; returns what PostgreSQL changed."""
     received_at = datetime.now(UTC)
-    sealed = await agg.store.sealed_years()
-    checked = [(r, validate(r.value, agg.registry, sealed, agg.today)) for r in records]
-    keys = list({_key(v) for _, v in checked if isinstance(v, IndicatorReportV1)})
-    states = await agg.store.unit_states(keys)
-    batch = BatchWrite()
-    winners: dict[UnitPeriodKey, _Accepted] = {}
-    letters: list[DeadLetter] = []
-    dedup = superseded = 0
-    for record, verdict in checked:
+    call = BatchCall()
+    letters: dict[Origin, DeadLetter] = {}
+    reports: list[IndicatorReportV1] = []
+    by_origin = {}
+    for record in records:
+        origin = (record.topic, record.partition, record.offset)
+        by_origin[origin] = record
+        verdict = validate(record.value, agg.registry, agg.sealed, agg.today)
         if isinstance(verdict, Rejection):
-            letters.append(_letter(record, verdict))
+            letter = _letter(record, verdict)
+            letters[origin] = letter
+            call.rejections.append((*origin, letter.event_id, letter.reason, letter.message))
             continue
-        key = _key(verdict)
-        digest = verdict.content_digest()
-        outcome = apply(states.setdefault(key, UnitState()), verdict.revision, digest)
-        if outcome is Outcome.CONFLICT:
-            message = conflict_message(verdict.unit.key, verdict.period, verdict.revision)
-            rejection = Rejection(str(Reason.CONFLICTING_REVISION), message, str(verdict.event_id))
-            letters.append(_letter(record, rejection))
-        elif outcome is Outcome.DEDUPLICATED:
-            dedup += 1
-        else:
-            batch.revisions.append((*key, verdict.revision, digest, verdict.event_id))
-            if outcome is Outcome.ACCEPTED:
-                winners[key] = _Accepted(verdict, received_at, digest)
-            else:
-                superseded += 1
-    known = await agg.store.known_rejections([lt.origin for lt in letters])
-    fresh = [lt for lt in letters if lt.origin not in known]
-    await agg.publisher.dead_letter(fresh)
-    for lt in letters:
-        event_id = UUID(lt.event_id) if lt.event_id else None
-        batch.rejections.append((*lt.origin, event_id, lt.reason, lt.message))
-    for key, accepted in winners.items():
-        batch.facts.append(_fact(accepted))
-        for m in memberships(agg.registry, key[0], key[1], accepted.report.period):
-            batch.memberships.append((*key, m.level, m.code, m.member))
-        if key[2] not in agg.loaded_periods and key[2] not in batch.structures:
-            batch.structures[key[2]] = expected_structure(agg.registry, accepted.report.period)
+        _structure(agg, call, verdict)
+        call.reports.append(
+            ReportRow(
+                len(reports),
+                verdict.unit.type,
+                verdict.unit.code,
+                verdict.period,
+                verdict.revision,
+                verdict.content_digest(),
+                str(verdict.event_id),
+                verdict.source,
+                verdict.reported_at,
+                values_of(verdict),
+                origin,
+            )
+        )
+        reports.append(verdict)
     started = time.perf_counter()
-    result = await agg.store.write(batch)
+    answer = await agg.store.apply(call, received_at)
     agg.metrics.postgres_write(time.perf_counter() - started)
-    agg.loaded_periods.update(batch.structures)
-    await agg.store.flush_scorecards(agg.publisher.scorecard_updates)
+    for period in call.structures:
+        agg.stored_digests[period] = call.structures[period][0]
+    pending = [
+        letters.get(tuple(x[:3]))  # type: ignore[arg-type]
+        or _letter(
+            by_origin[(x[0], x[1], x[2])],
+            Rejection(x[3], x[4], x[5]),
+        )
+        for x in answer.letters
+    ]
+    if pending:
+        pending.sort(key=lambda lt: lt.origin)  # in the order of the topic
+        await agg.publisher.dead_letter(pending)
+        await agg.store.mark_dead_lettered([lt.origin for lt in pending])
+    rollups = await agg.store.send_scorecards(answer, agg.publisher.scorecard_updates)
     persisted_at = datetime.now(UTC)
-    for fact in result.facts:
+    facts = [reports[i] for i in answer.written]
+    for fact in facts:
         agg.metrics.persisted((persisted_at - fact.reported_at).total_seconds())
-    for lt in letters:
+    for lt in letters.values():
         agg.metrics.rejected(lt.reason)
+    conflicts = [x for x in answer.letters if x[3] == Reason.CONFLICTING_REVISION]
+    for _ in conflicts:
+        agg.metrics.rejected(str(Reason.CONFLICTING_REVISION))
     agg.metrics.processed(len(records))
-    agg.metrics.deduplicated(dedup)
-    agg.metrics.superseded(superseded)
-    return result
+    agg.metrics.deduplicated(answer.deduplicated)
+    agg.metrics.superseded(answer.superseded)
+    return BatchResult(facts, rollups)
 
 
-def _key(report: IndicatorReportV1) -> UnitPeriodKey:
-    return (report.unit.type, report.unit.code, period_date(report.period))
+def _structure(agg: Aggregator, call: BatchCall, report: IndicatorReportV1) -> None:
+    """Send a period's structure along until PostgreSQL holds it as this registry has it
+    (computed once per worker and period); a unit outside it gets its memberships sent."""
+    period = report.period
+    known = agg.structured.get(period)
+    if known is None:
+        known = structure(agg.registry, period)
+        agg.structured[period] = known
+    digest = known[0]
+    if agg.stored_digests.get(period) != digest and period not in call.structures:
+        call.structures[period] = known
+    if (report.unit.type, report.unit.code) not in agg.structured_units(period):
+        call.memberships.extend(
+            (report.unit.type, report.unit.code, period, m.level, m.code, m.member)
+            for m in memberships(agg.registry, report.unit.type, report.unit.code, period)
+        )
 
 
 def _letter(record: InboundRecord, rejection: Rejection) -> DeadLetter:
@@ -198,20 +221,4 @@ def _letter(record: InboundRecord, rejection: Rejection) -> DeadLetter:
         reason=rejection.reason,
         message=rejection.message,
         event_id=None if personal else rejection.event_id,
-    )
-
-
-def _fact(accepted: _Accepted) -> FactRow:
-    r = accepted.report
-    return FactRow(
-        unit_type=r.unit.type,
-        unit_code=r.unit.code,
-        period=period_date(r.period),
-        revision=r.revision,
-        event_id=r.event_id,
-        content_digest=accepted.digest,
-        source=r.source,
-        reported_at=r.reported_at,
-        received_at=accepted.received_at,
-        values=values_of(r),
     )

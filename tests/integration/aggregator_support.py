@@ -22,8 +22,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.local.home import free_port
 from deploy.local.topics import TopicSet
+from services.aggregator.adapters.write_model import INDICATOR_COLUMNS, period_text
 from services.simulator.run import SimulationConfig, simulate
-from services.storage.queries import INDICATOR_COLUMNS, period_text
 
 _REPO = Path(__file__).resolve().parents[2]
 

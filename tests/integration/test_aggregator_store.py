@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,9 +23,12 @@ from contracts.reports import parse_report
 from deploy.local.topics import TopicSet
 from services.aggregator.adapters.metrics import NullMetrics
 from services.aggregator.adapters.postgres import PostgresStore
+from services.aggregator.adapters.write_model import INDICATOR_COLUMNS, BatchCall, RollupRow
+from services.aggregator.domain import structure
 from services.aggregator.handlers import Aggregator, DeadLetter, InboundRecord, handle_batch
-from services.aggregator.model import RollupBook
-from services.storage.queries import INDICATOR_COLUMNS, RollupRow
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
+from aggregator_oracle import RollupBook
 
 TODAY = date(2026, 1, 15)
 
@@ -150,8 +155,9 @@ async def test_a_send_lost_after_the_commit_is_made_good_from_the_outbox(
     pg_pool: asyncpg.Pool,
 ) -> None:
     """The batch commits, then the scorecard send fails (or the worker dies there). The
-    replay of the batch changes nothing in PostgreSQL, yet every changed rollup reaches the
-    topic, with the figures PostgreSQL holds, and the outbox is empty afterwards."""
+    restarted worker flushes the outbox at start (as ``WorkerState.open`` does); the replay
+    of the batch changes nothing in PostgreSQL, every changed rollup reaches the topic with
+    the figures PostgreSQL holds, and the outbox is empty afterwards."""
     raws = [body(*row) for row in SCENARIO]
     batch = [InboundRecord("t", 0, i, None, r.encode()) for i, r in enumerate(raws)]
     publisher = BrokerDownOnce()
@@ -163,10 +169,12 @@ async def test_a_send_lost_after_the_commit_is_made_good_from_the_outbox(
     assert waiting == publisher.refused
     before = await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period")
 
-    restarted = Aggregator(
-        registry(), PostgresStore(pg_pool), publisher, NullMetrics(), today=TODAY
-    )
+    store = PostgresStore(pg_pool)
+    restarted = Aggregator(registry(), store, publisher, NullMetrics(), today=TODAY)
+    await restarted.start()
+    await store.flush_scorecards(publisher.scorecard_updates)  # as the worker does at start
     result = await handle_batch(restarted, batch)  # the replay after the crash
+    await store.settle(publisher.scorecard_updates)
     assert result.facts == [] and result.rollups == []  # nothing new was written
     assert await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period") == before
     stored = {
@@ -253,3 +261,44 @@ async def _get_when_up(client: httpx.AsyncClient, path: str, status: int | None 
             pass
         await asyncio.sleep(0.2)
     raise AssertionError(f"{path} never answered {status or 'at all'}")
+
+
+async def test_a_new_structure_moves_stored_facts_to_their_new_rollups(
+    pg_pool: asyncpg.Pool,
+) -> None:
+    """A registry change (a new digest for a period) remaps the units whose memberships
+    differ: their contributions leave the old rollups and join the new ones."""
+    store = PostgresStore(pg_pool)
+    agg = Aggregator(registry(), store, NullPublisher(), NullMetrics(), today=TODAY)
+    raws = [
+        body("municipality:3101", "2025-03", 1, 7, 70),
+        body("municipality:0301", "2025-03", 1, 100, 1000),
+    ]
+    await handle_batch(
+        agg, [InboundRecord("t", 0, i, None, r.encode()) for i, r in enumerate(raws)]
+    )
+    county_of_3101 = registry().county_of("3101", "2025-03")
+    _, units, members, rows = structure(registry(), "2025-03")
+    moved = [
+        [t, c, lv, "03" if (t, c, lv) == ("municipality", "3101", "county") else code, m]
+        for t, c, lv, code, m in rows
+    ]
+    members = [[lv, "03" if (lv, m) == ("county", "3101") else code, m] for lv, code, m in members]
+    call = BatchCall(structures={"2025-03": ("moved", units, members, moved)})
+    await store.apply(call, datetime.now(UTC))
+    county = await pg_pool.fetchrow(
+        "SELECT recipients, members_reported, members_expected FROM rollup_month"
+        " WHERE level = 'county' AND code = '03' AND period = '2025-03-01'"
+    )
+    assert county is not None and tuple(county) == (107, 2, 2)
+    old = await pg_pool.fetchrow(
+        "SELECT recipients FROM rollup_month WHERE level = 'county' AND code = $1"
+        " AND period = '2025-03-01'",
+        county_of_3101,
+    )
+    assert old is None
+    membership = await pg_pool.fetchval(
+        "SELECT code FROM unit_rollup_membership WHERE unit_type = 'municipality'"
+        " AND unit_code = '3101' AND period = '2025-03-01' AND level = 'county'"
+    )
+    assert membership == "03"

@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from services.aggregator.adapters.kafka import dlq_headers, scorecard_key, scorecard_value
 from services.aggregator.adapters.metrics import PrometheusMetrics
+from services.aggregator.adapters.write_model import RollupRow
 from services.aggregator.handlers import DeadLetter
-from services.storage.queries import RollupRow
 
 
 def test_dlq_headers_name_reason_and_origin() -> None:

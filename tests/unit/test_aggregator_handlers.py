@@ -6,23 +6,22 @@ import json
 import random
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from typing import Any
 
+from aggregator_fakes import FakeStore
+
 from contracts.registry import Registry
-from services.aggregator.domain import UnitState
+from services.aggregator.adapters.write_model import RollupRow
 from services.aggregator.handlers import (
     Aggregator,
-    BatchWrite,
     DeadLetter,
     InboundRecord,
-    WriteResult,
     handle_batch,
 )
 from services.simulator.fnr import synthetic_fodselsnummer
-from services.storage.queries import Origin, RollupRow, UnitPeriodKey
 
 TODAY = date(2025, 6, 15)
 
@@ -30,41 +29,6 @@ TODAY = date(2025, 6, 15)
 @cache
 def registry() -> Registry:
     return Registry.load()
-
-
-class FakeStore:
-    def __init__(self, sealed: frozenset[int] = frozenset()) -> None:
-        self.sealed = sealed
-        self.states: dict[UnitPeriodKey, UnitState] = {}
-        self.ledger: set[Origin] = set()
-        self.batches: list[BatchWrite] = []
-
-    async def sealed_years(self) -> frozenset[int]:
-        return self.sealed
-
-    async def unit_states(self, keys: Sequence[UnitPeriodKey]) -> dict[UnitPeriodKey, UnitState]:
-        return {
-            k: UnitState(s.winner_revision, dict(s.seen))
-            for k, s in self.states.items()
-            if k in keys
-        }
-
-    async def known_rejections(self, origins: Sequence[Origin]) -> set[Origin]:
-        return self.ledger & set(origins)
-
-    async def write(self, batch: BatchWrite) -> WriteResult:
-        self.batches.append(batch)
-        for t, c, p, revision, digest, _ in batch.revisions:
-            state = self.states.setdefault((t, c, p), UnitState())
-            state.seen.setdefault(revision, digest)
-        for f in batch.facts:
-            state = self.states[(f.unit_type, f.unit_code, f.period)]
-            state.winner_revision = max(state.winner_revision, f.revision)
-        self.ledger.update(r[:3] for r in batch.rejections)
-        return WriteResult(batch.facts, [])
-
-    async def flush_scorecards(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> int:
-        return 0  # this fake keeps no rollups (tests/integration covers the outbox)
 
 
 class FakePublisher:
@@ -145,16 +109,17 @@ def records(*bodies: dict[str, Any] | str, start: int = 0) -> list[InboundRecord
 def aggregator(
     store: FakeStore | None = None,
 ) -> tuple[Aggregator, FakeStore, FakePublisher, FakeMetrics]:
-    store = store or FakeStore()
+    store = store or FakeStore(registry())
     publisher, metrics = FakePublisher(), FakeMetrics()
-    return Aggregator(registry(), store, publisher, metrics, today=TODAY), store, publisher, metrics
+    agg = Aggregator(registry(), store, publisher, metrics, today=TODAY, sealed=store.sealed)
+    return agg, store, publisher, metrics
 
 
 async def test_the_highest_revision_wins_and_duplicates_are_counted() -> None:
     agg, _, _, metrics = aggregator()
     first, second = report(revision=1), report(revision=2, recipients=20)
     result = await handle_batch(agg, records(second, first, second))
-    assert [(f.revision, f.values[0]) for f in result.facts] == [(2, 20)]
+    assert [(f.revision, f.indicators.recipients) for f in result.facts] == [(2, 20)]
     assert metrics.counts["deduplicated"] == 1
     assert metrics.counts["superseded"] == 1
     assert metrics.counts["processed"] == 3
@@ -190,11 +155,11 @@ async def test_rejects_keep_the_batch_flowing_with_reasons() -> None:
         "schema_violation",
     ]
     assert len(result.facts) == 1
-    assert len(store.batches[0].rejections) == 5
+    assert len(store.calls[0].rejections) == 5
 
 
 async def test_a_sealed_year_is_rejected() -> None:
-    agg, _, publisher, _ = aggregator(FakeStore(sealed=frozenset({2024})))
+    agg, _, publisher, _ = aggregator(FakeStore(registry(), sealed=frozenset({2024})))
     result = await handle_batch(agg, records(report(period="2024-05"), report(period="2025-01")))
     assert [lt.reason for lt in publisher.letters] == ["sealed_year"]
     assert "2024" in publisher.letters[0].message

@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
+from aggregator_oracle import Outcome, RollupBook, sum_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.registry import Registry
 from contracts.reports import IndicatorReportV1, parse_report
-from services.aggregator.domain import Outcome, Values, sum_values
-from services.aggregator.model import RollupBook, values_of
+from services.aggregator.domain import Values, values_of
 
 TODAY = date(2025, 6, 15)
 PERIOD_UNITS = {

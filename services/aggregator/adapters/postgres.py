@@ -1,16 +1,29 @@
-"""``PostgresStore``: the handler's ``Store`` on an asyncpg pool."""
+"""``PostgresStore``: the handler's ``Store`` on an asyncpg pool.
+
+A batch is one call of ``aggregator_apply_batch`` (one round trip, one transaction). The
+scorecards it changed are sent by the handler right after; which outbox rows were sent, at
+which rollup version, rides along in the store's next call, which releases the rows still
+current and answers the ones that changed in between (another worker wrote them) to be sent
+again. ``flush_scorecards`` is the slow path for rows nobody is sending: at start, and on a
+timer for rows a crashed or stalled worker left.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import datetime
 
 import asyncpg
 
-from services.aggregator.domain import UnitState
-from services.aggregator.handlers import BatchWrite, WriteResult
-from services.storage import queries
-from services.storage.queries import Origin, RollupRow, UnitPeriodKey
+from services.aggregator.adapters import write_model
+from services.aggregator.adapters.write_model import (
+    BatchAnswer,
+    BatchCall,
+    Origin,
+    RollupRow,
+    Sent,
+)
 
 FLUSH_LIMIT = 5000  # outbox rows claimed per flush transaction
 RESEND_ROUNDS = 5  # sends of changed figures within one flush before leaving it for later
@@ -21,14 +34,12 @@ class StoreUnavailable(RuntimeError):
 
 
 class PostgresStore:
-    """Facts, rollups and the DLQ ledger in PostgreSQL; one transaction per batch."""
+    """Facts, rollups and the DLQ ledger in PostgreSQL; one call per batch."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        # (unit type, unit code, period, level) → (rollup code, member code) as this store
-        # wrote it: memberships follow from the registry, so a unit-period already written
-        # needs no second write (a new registry means a new worker and an empty cache).
-        self._memberships: dict[tuple[str, str, date, str], tuple[str, str]] = {}
+        self._sent: dict[int, Sent] = {}  # outbox rows sent, not yet released
+        self._lock = asyncio.Lock()
 
     async def ping(self) -> bool:
         """True when PostgreSQL answers."""
@@ -40,43 +51,59 @@ class PostgresStore:
 
     async def sealed_years(self) -> frozenset[int]:
         async with self._pool.acquire() as con:
-            return await queries.sealed_years(con)
+            return await write_model.sealed_years(con)
 
-    async def unit_states(self, keys: Sequence[UnitPeriodKey]) -> dict[UnitPeriodKey, UnitState]:
+    async def reference_digests(self) -> dict[str, str]:
         async with self._pool.acquire() as con:
-            rows = await queries.seen_revisions(con, keys)
-        return {k: UnitState(winner, dict(seen)) for k, (winner, seen) in rows.items()}
+            return await write_model.reference_digests(con)
 
-    async def known_rejections(self, origins: Sequence[Origin]) -> set[Origin]:
-        async with self._pool.acquire() as con:
-            return await queries.known_rejections(con, origins)
+    async def apply(self, call: BatchCall, received_at: datetime) -> BatchAnswer:
+        """The batch in one round trip; releases what was sent since the last call."""
+        async with self._lock:
+            call.sent = list(self._sent.values())
+            try:
+                async with self._pool.acquire() as con:
+                    answer = await write_model.apply_batch(con, call, received_at)
+            except (OSError, asyncpg.PostgresError) as e:
+                raise StoreUnavailable(f"writing the batch to PostgreSQL failed: {e}") from e
+            for sent in call.sent:
+                self._sent.pop(sent.outbox_id, None)
+            return answer
 
-    async def write(self, batch: BatchWrite) -> WriteResult:
+    async def mark_dead_lettered(self, origins: Sequence[Origin]) -> None:
         try:
-            async with self._pool.acquire() as con, con.transaction():
-                for period, (units, members) in batch.structures.items():
-                    await queries.load_structure(con, period, units, members)
-                await queries.record_rejections(con, batch.rejections)
-                await queries.record_revisions(con, batch.revisions)
-                facts = await queries.upsert_facts(con, batch.facts)
-                written = {(f.unit_type, f.unit_code, f.period) for f in facts}
-                mine = [m for m in batch.memberships if m[:3] in written]
-                fresh = [m for m in mine if self._memberships.get(m[:4]) != m[4:]]
-                touched = {(m[3], m[4], m[2]) for m in mine}
-                touched |= await queries.sync_memberships(con, fresh)
-                touched |= await queries.district_rollups_of(
-                    con, [(c, p) for t, c, p in written if t == "municipality"]
-                )
-                rollups = await queries.recompute_rollups(con, touched)
-                await queries.enqueue_scorecards(con, (r.key for r in rollups))
+            async with self._pool.acquire() as con:
+                await write_model.mark_dead_lettered(con, origins)
         except (OSError, asyncpg.PostgresError) as e:
-            raise StoreUnavailable(f"writing the batch to PostgreSQL failed: {e}") from e
-        self._memberships.update((m[:4], m[4:]) for m in fresh)
-        return WriteResult(facts, rollups)
+            raise StoreUnavailable(f"marking dead letters sent failed: {e}") from e
 
-    async def flush_scorecards(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> int:
-        """Send the rollups waiting in the outbox, as they are now; returns how many rows
-        left the outbox. A failed send leaves them for the next flush, by any worker.
+    async def send_scorecards(
+        self, answer: BatchAnswer, send: Callable[[Sequence[RollupRow]], Awaitable[None]]
+    ) -> list[RollupRow]:
+        """Send what the batch changed and what changed since it was last sent; the rows
+        are released by the next call. Returns the rollups the batch changed."""
+        rows = {row.key: row for _, row in answer.resend}
+        rows.update((row.key, row) for _, row in answer.rollups)
+        if rows:
+            await send(list(rows.values()))
+        self._sent.update((s.outbox_id, s) for s, _ in answer.resend)
+        self._sent.update((s.outbox_id, s) for s, _ in answer.rollups)
+        return [row for _, row in answer.rollups]
+
+    async def settle(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> None:
+        """Release what was sent (when no batch comes to do it), resending what changed."""
+        while self._sent:
+            answer = await self.apply(BatchCall(), datetime.now().astimezone())
+            await self.send_scorecards(answer, send)
+
+    async def flush_scorecards(
+        self,
+        send: Callable[[Sequence[RollupRow]], Awaitable[None]],
+        older_than_seconds: float = 0.0,
+    ) -> int:
+        """Send the rollups waiting in the outbox (at least ``older_than_seconds`` old), as
+        they are now; returns how many rows left the outbox. A failed send leaves them for
+        the next flush, by any worker.
 
         No lock is held against writers, so a rollup may change while its figures are on
         the way, and another flush may then send the newer figures before these land. So
@@ -90,10 +117,12 @@ class PostgresStore:
         try:
             while True:
                 async with self._pool.acquire() as con, con.transaction():
-                    ids, keys = await queries.claim_scorecards(con, FLUSH_LIMIT)
+                    ids, keys = await write_model.claim_scorecards(
+                        con, FLUSH_LIMIT, older_than_seconds
+                    )
                     if not ids:
                         return released
-                    pending = await queries.current_rollups(con, keys)
+                    pending = await write_model.current_rollups(con, keys)
                     for _ in range(RESEND_ROUNDS):
                         try:
                             await send(pending)
@@ -101,10 +130,10 @@ class PostgresStore:
                             send_error = e
                             raise
                         sent = {r.key: r for r in pending}
-                        now = await queries.current_rollups(con, list(sent))
+                        now = await write_model.current_rollups(con, list(sent))
                         pending = [r for r in now if r != sent[r.key]]
                         if not pending:
-                            await queries.release_scorecards(con, ids)
+                            await write_model.release_scorecards(con, ids)
                             break
                     else:
                         return released  # still changing: a later flush sends the rest

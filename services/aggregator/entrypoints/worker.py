@@ -14,6 +14,7 @@ current batch can be persisted (``entrypoints/lag.py``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from services.aggregator.adapters.kafka import KafkaPublisher
 from services.aggregator.adapters.metrics import PrometheusMetrics
 from services.aggregator.adapters.postgres import PostgresStore, StoreUnavailable
 from services.aggregator.config import AggregatorSettings
+from services.aggregator.entrypoints.background import keep_outbox_flowing, watch_seals
 from services.aggregator.entrypoints.lag import keep_lag_fresh
 from services.aggregator.handlers import Aggregator, InboundRecord, handle_batch
 from services.aggregator.progress import Progress
@@ -53,6 +55,7 @@ class WorkerState:
     aggregator: Aggregator | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     progress: Progress = field(default_factory=Progress)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def open(self) -> Aggregator:
         async with self.lock:
@@ -65,11 +68,28 @@ class WorkerState:
                 await self.producer.start()
                 publisher = KafkaPublisher(self.producer, s.dlq_topic, s.scorecard_topic)
                 store = PostgresStore(self.pool)
-                self.aggregator = Aggregator(Registry.load(), store, publisher, self.metrics)
+                agg = Aggregator(Registry.load(), store, publisher, self.metrics)
+                await agg.start()
                 await _flush_left_over(store, publisher)
+                self.tasks = [
+                    asyncio.create_task(keep_outbox_flowing(store, publisher)),
+                    asyncio.create_task(watch_seals(s.kafka_brokers, s.topics.annual, agg)),
+                ]
+                self.aggregator = agg
             return self.aggregator
 
     async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        self.tasks = []
+        if self.aggregator is not None:
+            store = self.aggregator.store
+            publisher = self.aggregator.publisher
+            if isinstance(store, PostgresStore):
+                with contextlib.suppress(Exception):
+                    await store.settle(publisher.scorecard_updates)
         producer, pool = self.producer, self.pool
         self.aggregator = self.producer = self.pool = None
         if producer is not None:
@@ -125,6 +145,8 @@ def create_app(
         web_port=settings.web_port,
         web_in_thread=False,
         producer_max_batch_size=1,
+        stream_buffer_maxsize=2 * settings.batch_size,
+        broker_max_poll_records=settings.batch_size,
         producer_acks=-1,
         broker_session_timeout=settings.broker_session_timeout,
         broker_heartbeat_interval=settings.broker_heartbeat_interval,

@@ -1,7 +1,7 @@
 """The feeds service's HTTP entrypoint: ``uvicorn services.feeds.app:app``.
 
-``create_app(settings)`` builds the app: keys, registry and the audit log are loaded then;
-the PostgreSQL pool is opened on first use (so the service is alive before the database).
+``create_app(settings)`` bootstraps the feeds (``bootstrap.py``: keys, registry and the audit
+log are loaded then; the PostgreSQL pool is opened on first use) and mounts the routes.
 ``app`` is built from the environment the first time it is looked up.
 """
 
@@ -18,46 +18,21 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
     generate_latest,
 )
 
 from contracts.registry import Registry
 from services.asgi import lazy_app
-from services.auth.audit import AuditLog
 from services.auth.tokens import TokenVerifier
 from services.errors import error_response
 from services.feeds import queries
+from services.feeds.bootstrap import bootstrap
 from services.feeds.config import FeedsSettings
-from services.feeds.handlers import Feeds
-from services.feeds.names import Names
 from services.feeds.routers import data, live, reporting
 from services.feeds.routers.access import Refused
 from services.feeds.schemas import FeedsError, Health
 
 STATIC = Path(__file__).parent / "static"
-
-
-class Database:
-    """An asyncpg pool opened on first use and closed with the app."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._pool: asyncpg.Pool | None = None
-        self._lock = asyncio.Lock()
-
-    async def pool(self) -> asyncpg.Pool:
-        async with self._lock:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=5)
-        return self._pool
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
 
 
 def create_app(
@@ -67,8 +42,8 @@ def create_app(
     verifier: TokenVerifier | None = None,
 ) -> FastAPI:
     """The feed API, the dashboard and the internal endpoints."""
-    settings = settings or FeedsSettings()
-    database = Database(settings.database_url)
+    service = bootstrap(settings, registry=registry, verifier=verifier)
+    database = service.database
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -81,27 +56,13 @@ def create_app(
         description="Monthly social-assistance indicators: feeds, exports and dashboard.",
         lifespan=lifespan,
     )
-    metrics = CollectorRegistry()
-    app.state.settings = settings
+    app.state.settings = service.settings
     app.state.database = database
-    app.state.feeds = Feeds(Names(registry or Registry.load()))
-    app.state.verifier = verifier or TokenVerifier.from_file(
-        settings.public_key_path, issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
-    app.state.audit = AuditLog(settings.audit_log_path)
-    app.state.requests = Counter(
-        "sosialpuls_feed_requests",
-        "Feed requests by endpoint and decision",
-        ["endpoint", "decision"],
-        registry=metrics,
-    )
-
-    coverage = Gauge(
-        "sosialpuls_coverage_ratio",
-        "Units reported / units expected in the latest period, per level",
-        ["level"],
-        registry=metrics,
-    )
+    app.state.feeds = service.feeds
+    app.state.verifier = service.verifier
+    app.state.audit = service.audit
+    app.state.requests = service.requests
+    metrics, coverage = service.metrics, service.coverage
 
     async def measure_coverage() -> None:
         """Refresh the coverage gauge at scrape time (left as it was if PostgreSQL is away)."""

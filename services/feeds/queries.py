@@ -1,4 +1,5 @@
-"""Read models as plain SQL over the tables of docs/interfaces.md (asyncpg).
+"""The feeds' PostgreSQL adapter: the pool (``Database``) and the read models as plain SQL
+over the tables of docs/interfaces.md (asyncpg).
 
 Every function takes a connection and returns plain Python values; periods go in and come
 out as ``"YYYY-MM"`` strings (the tables hold the first day of the month).
@@ -6,6 +7,7 @@ out as ``"YYYY-MM"`` strings (the tables hold the first day of the month).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeAlias
@@ -19,6 +21,26 @@ from contracts.rules import INDICATORS
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 INDICATOR_COLUMNS = ", ".join(INDICATORS)  # the columns of facts and rollups, in order
+
+
+class Database:
+    """An asyncpg pool opened on first use and closed with the app."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+
+    async def pool(self) -> asyncpg.Pool:
+        async with self._lock:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=5)
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
 
 def _row(record: asyncpg.Record) -> dict[str, Any]:

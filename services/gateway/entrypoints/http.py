@@ -71,7 +71,7 @@ Wired = Annotated[Gateway, Depends(_gateway)]
 Handler = Callable[..., Awaitable[Response]]
 
 
-def refused(request: Request, exc: Exception) -> JSONResponse:
+async def refused(request: Request, exc: Exception) -> JSONResponse:
     """A domain refusal as its HTTP answer (counted per endpoint and reason)."""
     assert isinstance(exc, Refused)
     gateway = _gateway(request)

@@ -7,6 +7,7 @@ key variables); a service's own are ``SOSIALPULS_<SERVICE>_<FIELD>``.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -99,10 +100,12 @@ def test_every_service_reads_the_topic_prefix_from_one_variable(
 
 
 def test_the_aggregators_old_names_are_read_until_the_new_ones_are_set(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("AGGREGATOR_BATCH_SIZE", "50")
     monkeypatch.setenv("AGGREGATOR_WEB_PORT", "7001")
     monkeypatch.setenv("SOSIALPULS_AGGREGATOR_WEB_PORT", "7002")
-    settings = AggregatorSettings()
+    with caplog.at_level(logging.WARNING, logger="services.aggregator.config"):
+        settings = AggregatorSettings()
     assert (settings.batch_size, settings.web_port) == (50, 7002)
+    assert "SOSIALPULS_AGGREGATOR_BATCH_SIZE" in caplog.text  # the warning names the new one

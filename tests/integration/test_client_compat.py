@@ -23,6 +23,8 @@ from aggregator_support import start_worker, stored_facts, wait_caught_up
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
+from support import reports
+from support.reports import SMALL
 
 from deploy.local import LocalStack
 from deploy.local.postgres import with_database
@@ -35,24 +37,10 @@ MAX_MESSAGE = 4 * 1024 * 1024
 
 
 def report(period: str, code: str = "0301", **extra: Any) -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{period}/{code}/{sorted(extra)}")),
-        "schema_version": 1,
-        "unit": {"type": "municipality", "code": code},
-        "period": period,
-        "revision": 1,
-        "source": "fagsystem:client-compat",
-        "reported_at": "2025-08-03T08:15:00Z",
-        "indicators": {
-            "recipients": 40,
-            "recipients_with_children": 10,
-            "recipients_main_livelihood": 20,
-            "recipients_under_30": 12,
-            "kroner_paid": 400000,
-            "qp_participants": 3,
-        },
-        **extra,
-    }
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{period}/{code}/{sorted(extra)}"))
+    fields = {"source": "fagsystem:client-compat", "indicators": SMALL, **extra}
+    reported_at = "2025-08-03T08:15:00Z"
+    return reports.report(code, period=period, event_id=event_id, reported_at=reported_at, **fields)
 
 
 def records() -> list[tuple[bytes, str | None]]:

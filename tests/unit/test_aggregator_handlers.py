@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
@@ -12,8 +11,11 @@ from functools import cache
 from typing import Any
 
 from aggregator_fakes import FakeStore
+from support import reports
+from support.reports import SMALL
 
 from contracts.registry import Registry
+from contracts.rules import SUBGROUPS
 from services.aggregator.adapters.write_model import RollupRow
 from services.aggregator.handlers import (
     Aggregator,
@@ -73,24 +75,10 @@ def report(
     recipients: int = 10,
     **extra: Any,
 ) -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "schema_version": 1,
-        "unit": {"type": "municipality", "code": code},
-        "period": period,
-        "revision": revision,
-        "source": "test",
-        "reported_at": "2025-04-03T08:15:00Z",
-        "indicators": {
-            "recipients": recipients,
-            "recipients_with_children": 1,
-            "recipients_main_livelihood": 1,
-            "recipients_under_30": 1,
-            "kroner_paid": 1000,
-            "qp_participants": 0,
-        },
-        **extra,
-    }
+    figures = {**SMALL, "recipients": recipients, "kroner_paid": 1000, "qp_participants": 0}
+    figures |= dict.fromkeys(SUBGROUPS, 1)
+    fields = {"source": "test", "indicators": figures, **extra}
+    return reports.report(code, period=period, revision=revision, **fields)
 
 
 def records(*bodies: dict[str, Any] | str, start: int = 0) -> list[InboundRecord]:

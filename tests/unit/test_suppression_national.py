@@ -108,3 +108,5 @@ def test_a_municipality_seeing_its_own_figures_recovers_nobody_elses(
         leaked = determined_cells(relations, hidden) - known
         assert leaked == set(), (unit, sorted(leaked)[:5])
         assert public - known <= hidden  # nothing hidden from others is given back
+        top = {k for k in hidden - primary(values) if level(k) in ("county", "nation")}
+        assert top == set(), (unit, sorted(top))

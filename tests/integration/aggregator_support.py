@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from support.broker import dlq_contents
 
 from deploy.local.home import free_port
 from deploy.local.topics import TopicSet
@@ -231,21 +232,7 @@ def truth_rollups(truth: dict[str, Any]) -> Table:
 
 async def dlq_records(brokers: str, topic: str) -> list[dict[str, str]]:
     """Every DLQ record's headers (read from the beginning until idle)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=brokers, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    out: list[dict[str, str]] = []
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=1500)
-            if not batch:
-                return out
-            for records in batch.values():
-                for r in records:
-                    out.append({k: v.decode() for k, v in r.headers})
-    finally:
-        await consumer.stop()
+    return [headers for headers, _ in await dlq_contents(brokers, topic)]
 
 
 async def scorecard_topic_state(brokers: str, topic: str) -> dict[str, dict[str, Any] | None]:

@@ -20,10 +20,11 @@ from typing import Any
 import asyncpg
 import pytest
 from aggregator_support import start_worker, stored_facts, wait_caught_up
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 from support import reports
+from support.broker import dlq_contents
 from support.reports import SMALL
 
 from deploy.local import LocalStack
@@ -103,28 +104,6 @@ def produce_confluent(brokers: str, topic: str, items: list[bytes]) -> dict[int,
         assert producer.flush(60) == 0, "not delivered within 60 s"
     assert not errors, errors
     return ends
-
-
-async def dlq_contents(brokers: str, topic: str) -> list[tuple[dict[str, str], bytes]]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=brokers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        fetch_max_bytes=8 * 1024 * 1024,
-        max_partition_fetch_bytes=MAX_MESSAGE,
-    )
-    await consumer.start()
-    out: list[tuple[dict[str, str], bytes]] = []
-    try:
-        while batch := await consumer.getmany(timeout_ms=1500):
-            for batch_records in batch.values():
-                out += [
-                    ({k: v.decode() for k, v in r.headers}, r.value or b"") for r in batch_records
-                ]
-    finally:
-        await consumer.stop()
-    return out
 
 
 Outcome = tuple[dict[Any, Any], list[tuple[int, str, bytes]], dict[int, str]]

@@ -25,7 +25,7 @@ from integration.aggregator_support import (
     start_worker,
     wait_caught_up,
 )
-from test_poison_reports import dlq_contents
+from support.broker import dlq_contents
 
 from contracts.personal_data import is_fodselsnummer
 from deploy.local.topics import TopicSet

@@ -12,9 +12,10 @@ from collections import Counter
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from integration.aggregator_support import start_worker, stored_facts, wait_caught_up
 from support import reports
+from support.broker import dlq_contents
 from support.reports import SMALL
 
 from contracts.personal_data import contains_fodselsnummer
@@ -58,28 +59,6 @@ def poison() -> list[tuple[bytes, str]]:
         (encoded({**report(), FNR: 1}), "personal_data"),
         (encoded(report(unit={"type": "municipality", "code": FNR})), "personal_data"),
     ]
-
-
-async def dlq_contents(brokers: str, topic: str) -> list[tuple[dict[str, str], bytes]]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=brokers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        fetch_max_bytes=8 * 1024 * 1024,
-        max_partition_fetch_bytes=4 * 1024 * 1024,
-    )
-    await consumer.start()
-    out: list[tuple[dict[str, str], bytes]] = []
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=1500)
-            if not batch:
-                return out
-            for records in batch.values():
-                out += [({k: v.decode() for k, v in r.headers}, r.value or b"") for r in records]
-    finally:
-        await consumer.stop()
 
 
 async def run_poison(

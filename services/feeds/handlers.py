@@ -60,16 +60,6 @@ class Table:
     names: dict[str, str]
 
 
-def _values(rows: Iterable[dict[str, Any]]) -> dict[CellKey, int | None]:
-    values: dict[CellKey, int | None] = {}
-    for row in rows:
-        unit = f"{row['level']}:{row['code']}"
-        for ind in INDICATORS:
-            raw = row[ind]
-            values[CellKey(unit, row["period"], ind)] = None if raw is None else int(raw)
-    return values
-
-
 def _relations(units: Sequence[str], periods: Sequence[str], names: Names) -> list[Relation]:
     out: list[Relation] = []
     for period in periods:
@@ -94,7 +84,6 @@ class Feeds:
         self._patterns: dict[str, Pattern] = {}
         self._tables: dict[tuple[object, ...], dict[CellKey, Cell]] = {}  # a month of a table
         self._pattern_lock = asyncio.Lock()
-        self.pattern_refreshes = 0
         self._viewer_patterns: dict[tuple[str, frozenset[str]], tuple[int, frozenset[CellKey]]] = {}
 
     async def pattern(
@@ -124,13 +113,7 @@ class Feeds:
             values = cell_values(await queries.rollups(con, LEVELS, period, period))
             base = await asyncio.to_thread(refresh, base, version, values, self.names, period)
             self._patterns[period] = base
-            self.pattern_refreshes += 1
             return base
-
-    def hidden_count(self, period: str) -> int | None:
-        """How many cells the outsiders' pattern of ``period`` hides (None: not computed)."""
-        base = self._patterns.get(period)
-        return None if base is None else len(base.hidden)
 
     def _viewer_pattern(self, period: str, base: Pattern, viewer: Exempt) -> frozenset[CellKey]:
         own = frozenset(u for u in base.signature[0] if viewer(u))
@@ -169,7 +152,7 @@ class Feeds:
         rows = await queries.rollups(con, [level], shift(first, -12), last, [code])
         if not any(first <= r["period"] <= last for r in rows):
             raise NotFound(f"{level} {code} has no figures from {first} to {last}")
-        values = _values(rows)
+        values = cell_values(rows)
         also = () if own else await self.pattern(con, shift(first, -12), last, viewer)
         cells = suppress(values, (), _exempt(values, lambda _: own), also)
         sealed = await queries.sealed_years(con)
@@ -252,7 +235,7 @@ class Feeds:
         relations never cross months), so a new report recomputes only its own month."""
         versions = await queries.period_versions(con, first, last)  # before the figures
         rows = await queries.rollups(con, ANCESTORS[level], first, last)
-        values = _values(rows)
+        values = cell_values(rows)
         units = sorted({k.unit for k in values}, key=_unit_order)[:max_units]
         periods = periods_between(first, last)
         shown = set(units)

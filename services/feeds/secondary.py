@@ -124,12 +124,15 @@ def publishable(
     protected: Collection[K],
     order: Callable[[K], tuple[float, ...]],
     known: Collection[K] = (),
-) -> set[K]:
-    """The cells to hide: ``protected`` plus the secondary cells, so that no hidden cell is
-    determined by the published cells through ``relations`` (``total = Σ parts``).
+    fixed: Collection[K] = (),
+) -> tuple[set[K], set[K]]:
+    """``(hidden, given)``: the cells to hide — ``protected`` plus the secondary cells, so
+    that no hidden cell is determined by the published cells through ``relations``
+    (``total = Σ parts``) — and the protected cells the reader works out from the ``known``
+    cells alone (its own figures), which may as well be published to it.
 
-    ``known`` cells are published first whatever they give away (the reader has them);
-    the rest in ascending ``order`` (put the most valuable first)."""
+    ``known`` cells are published first, then ``fixed`` ones (not reported: never hidden,
+    counted as known), then the rest in ascending ``order`` (the most valuable first)."""
     index = {c: i for i, c in enumerate(cells)}
     indexed = [(index[t], [index[p] for p in parts]) for t, parts in relations]
     basis = dict(enumerate(leaf_basis(indexed, len(cells)) or _general_basis(indexed, cells)))
@@ -138,16 +141,21 @@ def publishable(
         for j in vec:
             holding[j].add(b)
     guard = {index[c] for c in protected if c in index}
+    own = {index[c] for c in known if c in index} - guard
+    for j in sorted(own):
+        _publish(j, basis, holding, guard, True)
+    given = {g for g in guard if not holding.get(g)}
+    guard -= given
     hidden = set(guard)
-    forced = {index[c] for c in known if c in index} - guard
+    first = {index[c] for c in fixed if c in index} - guard - own - given
     rest = sorted(
-        (i for i, c in enumerate(cells) if i not in guard and i not in forced),
+        (i for i in range(len(cells)) if i not in guard | own | given | first),
         key=lambda i: order(cells[i]),
     )
-    for j in [*sorted(forced), *rest]:
-        if not _publish(j, basis, holding, guard, j in forced):
+    for j in [*sorted(first), *rest]:
+        if not _publish(j, basis, holding, guard, j in first):
             hidden.add(j)
-    return {cells[i] for i in hidden}
+    return {cells[i] for i in hidden}, {cells[i] for i in given}
 
 
 def _publish(

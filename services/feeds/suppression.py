@@ -208,10 +208,17 @@ def _protect_system(
         return  # nothing hidden, or a table cut from a period's pattern: already protected
     cells = sorted({c for r in relations for c in r.cells})
     protected = {c for c in cells if c in hidden}
-    known = [c for c in cells if c in exempt or values.get(c) is None]
-    hidden |= publishable(
-        cells, [(r.total, r.parts) for r in relations], protected, publish_order(values), known
+    fixed = [c for c in cells if values.get(c) is None and c not in exempt]
+    hide, given = publishable(
+        cells,
+        [(r.total, r.parts) for r in relations],
+        protected,
+        publish_order(values),
+        [c for c in cells if c in exempt],
+        fixed,
     )
+    hidden -= given  # the reader works them out from its own figures alone
+    hidden |= hide
     _repair(values, relations, hidden, exempt)
 
 

@@ -11,7 +11,7 @@ from services.aggregator.entrypoints.worker import create_app
 
 
 def main() -> None:
-    """Build the app from the environment and run a faust worker until stopped."""
+    """Run one worker until stopped: the aiokafka loop (default) or the faust app."""
     settings = AggregatorSettings()
     if settings.runtime == "aiokafka":
         from services.aggregator.entrypoints.consumer import run

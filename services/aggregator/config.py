@@ -55,7 +55,7 @@ class AggregatorSettings(BrokerSettings, DatabaseSettings, HomeSettings):
 
     model_config = service_config("aggregator")
 
-    runtime: Literal["faust", "aiokafka"] = "faust"  # aiokafka: plain consumer loop, faster
+    runtime: Literal["faust", "aiokafka"] = "aiokafka"  # the default by the numbers: README
     group_id: str = "sosialpuls-aggregator"
     web_host: str = "127.0.0.1"
     web_port: int = 6066

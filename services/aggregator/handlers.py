@@ -128,13 +128,31 @@ class Aggregator:
         self.sealed = await self.store.sealed_years()
 
 
+@dataclass(slots=True)
+class PreparedBatch:
+    """A validated batch, ready for its one store call."""
+
+    records: Sequence[InboundRecord]
+    received_at: datetime
+    call: BatchCall
+    letters: dict[Origin, DeadLetter]
+    reports: list[IndicatorReportV1]
+    by_origin: dict[Origin, InboundRecord]
+
+
 async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> BatchResult:
     """Validate, persist and emit one batch; returns what PostgreSQL changed."""
+    return await persist_batch(agg, prepare_batch(agg, records))
+
+
+def prepare_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> PreparedBatch:
+    """Validate the records and build the store call (pure Python, no I/O): a runtime may
+    prepare the next batch while PostgreSQL works on this one."""
     received_at = datetime.now(UTC)
     call = BatchCall()
     letters: dict[Origin, DeadLetter] = {}
     reports: list[IndicatorReportV1] = []
-    by_origin = {}
+    by_origin: dict[Origin, InboundRecord] = {}
     for record in records:
         origin = (record.topic, record.partition, record.offset)
         by_origin[origin] = record
@@ -161,8 +179,14 @@ async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> Bat
             )
         )
         reports.append(verdict)
+    return PreparedBatch(records, received_at, call, letters, reports, by_origin)
+
+
+async def persist_batch(agg: Aggregator, batch: PreparedBatch) -> BatchResult:
+    """The one store call, then the dead letters and the scorecards; safe to retry."""
+    call, letters, reports, by_origin = batch.call, batch.letters, batch.reports, batch.by_origin
     started = time.perf_counter()
-    answer = await agg.store.apply(call, received_at)
+    answer = await agg.store.apply(call, batch.received_at)
     agg.metrics.postgres_write(time.perf_counter() - started)
     for period in call.structures:
         agg.stored_digests[period] = call.structures[period][0]
@@ -188,7 +212,7 @@ async def handle_batch(agg: Aggregator, records: Sequence[InboundRecord]) -> Bat
     conflicts = [x for x in answer.letters if x[3] == Reason.CONFLICTING_REVISION]
     for _ in conflicts:
         agg.metrics.rejected(str(Reason.CONFLICTING_REVISION))
-    agg.metrics.processed(len(records))
+    agg.metrics.processed(len(batch.records))
     agg.metrics.deduplicated(answer.deduplicated)
     agg.metrics.superseded(answer.superseded)
     return BatchResult(facts, rollups)

@@ -302,3 +302,23 @@ async def test_a_new_structure_moves_stored_facts_to_their_new_rollups(
         " AND unit_code = '3101' AND period = '2025-03-01' AND level = 'county'"
     )
     assert membership == "03"
+
+
+async def test_the_outbox_holds_only_what_is_not_yet_confirmed(pg_pool: asyncpg.Pool) -> None:
+    """Batch after batch revising the same unit: each batch's call releases what the one
+    before sent (its keys changed again and ride on the new rows), so the outbox never
+    holds more than the last batch's rollups, and a settle empties it."""
+    publisher = NullPublisher()
+    store = PostgresStore(pg_pool)
+    agg = Aggregator(registry(), store, publisher, NullMetrics(), today=TODAY)
+    for revision in range(1, 5):
+        raw = body("municipality:3101", "2025-03", revision, 10 + revision, 100)
+        result = await handle_batch(agg, [InboundRecord("t", 0, revision, None, raw.encode())])
+        waiting = await pg_pool.fetchval("SELECT count(*) FROM scorecard_outbox")
+        assert waiting == len(result.rollups) > 0
+    await store.settle(publisher.scorecard_updates)
+    assert await pg_pool.fetchval("SELECT count(*) FROM scorecard_outbox") == 0
+    assert last_sent(publisher.updates) == {
+        (r["level"], r["code"], r["period"]): tuple(r[c] for c in INDICATOR_COLUMNS)
+        for r in await pg_pool.fetch("SELECT * FROM rollup_month")
+    }

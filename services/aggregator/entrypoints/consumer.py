@@ -1,9 +1,10 @@
 """A plain aiokafka runtime for the same handler (``SOSIALPULS_AGGREGATOR_RUNTIME=aiokafka``).
 
 faust's per-event machinery caps a worker at ~2,000 events/s on the local machine; this
-loop hands ``getmany`` batches straight to ``handle_batch`` and commits the batch's offsets
-only after it returned (PostgreSQL committed, DLQ/scorecards acked). Same semantics as the
-faust worker: at-least-once, idempotent, a failing batch is retried and never skipped.
+loop hands ``getmany`` batches straight to the handler (validating the next batch while
+PostgreSQL works on the current one) and commits a batch's offsets only after it
+returned (PostgreSQL committed, DLQ/scorecards acked). Same semantics as the faust worker:
+at-least-once, idempotent, a failing batch is retried and never skipped.
 ``sosialpuls_consumer_lag`` is refreshed by a timer task (``entrypoints/lag.py``), so it
 keeps counting while a batch waits for PostgreSQL. Serves ``/metrics``,
 ``/internal/isAlive`` and ``/internal/isReady`` with aiohttp.
@@ -15,9 +16,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import dataclass
 
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -26,9 +28,26 @@ from services.aggregator.adapters.postgres import PostgresStore
 from services.aggregator.config import AggregatorSettings
 from services.aggregator.entrypoints.lag import keep_lag_fresh
 from services.aggregator.entrypoints.worker import WorkerState, handle_with_retry
-from services.aggregator.handlers import InboundRecord
+from services.aggregator.handlers import InboundRecord, prepare_batch
 
 log = logging.getLogger("sosialpuls.aggregator")
+
+
+@dataclass
+class InFlight:
+    """A batch being persisted and the offsets to commit once it is."""
+
+    task: asyncio.Task[None]
+    offsets: dict[TopicPartition, int]
+    handled: list[tuple[int, int]]
+
+    async def finish(self, consumer: AIOKafkaConsumer, state: WorkerState) -> None:
+        await self.task
+        try:
+            await consumer.commit(self.offsets)
+        except (CommitFailedError, KafkaError) as e:  # rebalanced: the new owner replays
+            log.warning("offset commit failed (%s); the batch will be replayed", e)
+        state.progress.done(self.handled)
 
 
 def health_app(state: WorkerState, consumer: AIOKafkaConsumer) -> web.Application:
@@ -86,24 +105,32 @@ async def consume(settings: AggregatorSettings, stop: asyncio.Event) -> None:
                 settings.lag_interval_seconds,
             )
         )
-        while not stop.is_set():
-            batch = await consumer.getmany(timeout_ms=200, max_records=settings.batch_size)
-            records = [
-                InboundRecord(r.topic, r.partition, r.offset, r.key, r.value or b"")
-                for rs in batch.values()
-                for r in rs
-            ]
-            if not records:
-                continue
-            handled = [(r.partition, r.offset) for r in records]
-            state.progress.begin(handled)
-            await handle_with_retry(agg, records)
-            offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items() if rs}
-            try:
-                await consumer.commit(offsets)
-            except (CommitFailedError, KafkaError) as e:  # rebalanced: the new owner replays
-                log.warning("offset commit failed (%s); the batch will be replayed", e)
-            state.progress.done(handled)
+        # one batch in flight: the next one is fetched and validated (Python) while
+        # PostgreSQL works on this one; offsets are committed only after it persisted
+        in_flight: InFlight | None = None
+        try:
+            while not stop.is_set():
+                wait_ms = 0 if in_flight is not None else 200
+                batch = await consumer.getmany(timeout_ms=wait_ms, max_records=settings.batch_size)
+                records = [
+                    InboundRecord(r.topic, r.partition, r.offset, r.key, r.value or b"")
+                    for rs in batch.values()
+                    for r in rs
+                ]
+                prepared = prepare_batch(agg, records) if records else None
+                if in_flight is not None:
+                    await in_flight.finish(consumer, state)
+                    in_flight = None
+                if prepared is None:
+                    continue
+                handled = [(r.partition, r.offset) for r in records]
+                state.progress.begin(handled)
+                task = asyncio.create_task(handle_with_retry(agg, records, prepared))
+                offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items() if rs}
+                in_flight = InFlight(task, offsets, handled)
+        finally:
+            if in_flight is not None:  # stopping: let the batch persist, then commit it
+                await in_flight.finish(consumer, state)
     finally:
         if lag_task is not None:
             lag_task.cancel()

@@ -31,7 +31,13 @@ from services.aggregator.adapters.postgres import PostgresStore, StoreUnavailabl
 from services.aggregator.config import AggregatorSettings
 from services.aggregator.entrypoints.background import keep_outbox_flowing, watch_seals
 from services.aggregator.entrypoints.lag import keep_lag_fresh
-from services.aggregator.handlers import Aggregator, InboundRecord, handle_batch
+from services.aggregator.handlers import (
+    Aggregator,
+    InboundRecord,
+    PreparedBatch,
+    persist_batch,
+    prepare_batch,
+)
 from services.aggregator.progress import Progress
 
 log = logging.getLogger("sosialpuls.aggregator")
@@ -224,11 +230,14 @@ def create_app(
     return app
 
 
-async def handle_with_retry(agg: Aggregator, records: list[InboundRecord]) -> None:
+async def handle_with_retry(
+    agg: Aggregator, records: list[InboundRecord], prepared: PreparedBatch | None = None
+) -> None:
     """Retry a batch until it succeeds (the partitions wait; nothing is skipped or lost)."""
+    batch = prepared or prepare_batch(agg, records)
     for attempt in range(10**9):
         try:
-            await handle_batch(agg, records)
+            await persist_batch(agg, batch)
             return
         except StoreUnavailable as e:
             delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]

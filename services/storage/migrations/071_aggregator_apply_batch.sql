@@ -513,7 +513,8 @@ BEGIN
         round((extract(epoch FROM clock_timestamp() - v_clock) * 1000)::numeric, 2));
     v_clock := clock_timestamp();
 
-    -- 11. release what was sent and is still current; what changed since goes again -----
+    -- 11. release what was sent and is still current, or changed now (this batch's own
+    --     outbox row then stands for the key); what another worker changed goes again ---
     WITH sent AS (
         SELECT (e->>0)::bigint AS id, e->>1 AS level, e->>2 AS code, (e->>3)::date AS p,
                (e->>4)::bigint AS version
@@ -524,8 +525,11 @@ BEGIN
     ), released AS (
         DELETE FROM scorecard_outbox o
         WHERE o.id IN (SELECT x.id FROM scorecard_outbox x
-                       WHERE x.id IN (SELECT id FROM now_
-                                      WHERE current IS NOT DISTINCT FROM version)
+                       WHERE x.id IN (SELECT id FROM now_ n
+                                      WHERE n.current IS NOT DISTINCT FROM n.version
+                                         OR EXISTS (SELECT 1 FROM agg_changed c
+                                                    WHERE (c.level, c.code, c.p)
+                                                        = (n.level, n.code, n.p)))
                        FOR UPDATE SKIP LOCKED)
     ), queued AS (
         INSERT INTO scorecard_outbox (level, code, period)
@@ -563,7 +567,9 @@ BEGIN
                         r.version)), '[]')
                    FROM now_ n
                    LEFT JOIN rollup_month r ON (r.level, r.code, r.period) = (n.level, n.code, n.p)
-                   WHERE n.current IS DISTINCT FROM n.version))
+                   WHERE n.current IS DISTINCT FROM n.version
+                     AND NOT EXISTS (SELECT 1 FROM agg_changed c
+                                     WHERE (c.level, c.code, c.p) = (n.level, n.code, n.p))))
       INTO result;
     v_steps := v_steps || format('"outbox_and_answer":%s',
         round((extract(epoch FROM clock_timestamp() - v_clock) * 1000)::numeric, 2));

@@ -41,10 +41,15 @@ def bootstrap(
     opened on first use (so the service is alive before the database)."""
     settings = settings or FeedsSettings()
     metrics = CollectorRegistry()
+    database = Database(settings.database_url)
     return FeedsService(
         settings=settings,
-        database=Database(settings.database_url),
-        feeds=Feeds(Names(registry or Registry.load())),
+        database=database,
+        feeds=Feeds(
+            Names(registry or Registry.load()),
+            debounce=settings.snapshot_debounce_seconds,
+            pool=database.pool,
+        ),
         verifier=verifier or settings.verifier(),
         audit=settings.audit_log(),
         metrics=metrics,

@@ -21,6 +21,10 @@ class FeedsSettings(DatabaseSettings, AuthSettings):
     max_months: int = Field(36, gt=0, le=120)
     max_rows: int = Field(1000, gt=0, le=10_000)
     stream_poll_seconds: float = Field(1.0, gt=0)
+    snapshot_debounce_seconds: float = Field(2.0, ge=0)
+    """While reports stream in, a period's figures and pattern are recomputed at most once
+    per this many seconds, in the background; answers show the last complete snapshot
+    (``SOSIALPULS_FEEDS_SNAPSHOT_DEBOUNCE_SECONDS``; 0: every answer is current)."""
     stream_max_seconds: float = Field(3600.0, gt=0)
     gateway_url: str | None = None
     """Where /rapportering's uploads are forwarded (``SOSIALPULS_FEEDS_GATEWAY_URL``)."""

@@ -7,20 +7,20 @@ children). ``exempt`` holds the cells the caller may see unsuppressed (its own u
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from contracts.periods import periods_between, shift
-from contracts.registry import LEVELS, Level
+from contracts.registry import Level
 from contracts.rules import INDICATORS
 from services.feeds import anomalies as anomaly_rules
 from services.feeds import queries
 from services.feeds.figures import figure_status, month_view, per_1000, reporting_deadline
 from services.feeds.names import Names, hierarchy
-from services.feeds.patterns import Pattern, cell_values, refresh
+from services.feeds.patterns import Pattern, cell_values
+from services.feeds.snapshots import Pool, Snapshot, Snapshots
 from services.feeds.suppression import (
     SUPPRESSED,
     Cell,
@@ -44,6 +44,7 @@ Exempt = Callable[[str], bool]
 
 VIEWER_PATTERNS = 512
 TABLES = 96
+ANSWERS = 32
 
 
 class NotFound(Exception):
@@ -58,6 +59,10 @@ class Table:
     periods: list[str]
     cells: dict[CellKey, Cell]
     names: dict[str, str]
+    version: datetime | None = None
+    """The data version the figures and their pattern both come from."""
+    rendered: dict[str, str] = field(default_factory=dict, compare=False)
+    """The table's exports, by format, made once."""
 
 
 def _relations(units: Sequence[str], periods: Sequence[str], names: Names) -> list[Relation]:
@@ -77,13 +82,18 @@ class Feeds:
     """The feed handlers; dependencies passed in."""
 
     def __init__(
-        self, names: Names, today: Callable[[], date] = lambda: datetime.now(UTC).date()
+        self,
+        names: Names,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        *,
+        debounce: float = 0.0,
+        pool: Pool | None = None,
     ) -> None:
         self.names = names
         self.today = today
-        self._patterns: dict[str, Pattern] = {}
+        self.snapshots = Snapshots(names, debounce, pool)
         self._tables: dict[tuple[object, ...], dict[CellKey, Cell]] = {}  # a month of a table
-        self._pattern_lock = asyncio.Lock()
+        self._answers: dict[tuple[object, ...], Table] = {}  # whole tables, by snapshots
         self._viewer_patterns: dict[tuple[str, frozenset[str]], tuple[int, frozenset[CellKey]]] = {}
 
     async def pattern(
@@ -94,26 +104,19 @@ class Feeds:
         offices), so overlapping answers hide the same cells. Without a viewer (or for one
         that owns no unit) this is the pattern for outsiders; for a reporting unit its own
         cells count as known, and the outsiders' pattern is grown until nothing else is
-        recoverable with them. Cached per period (and viewer) and data version."""
-        versions = await queries.period_versions(con, first, last)
+        recoverable with them. Taken from the periods' snapshots (``snapshots.Snapshots``)."""
+        return self._hidden(await self._snapshots(con, first, last), viewer)
+
+    async def _snapshots(self, con: queries.Conn, first: str, last: str) -> dict[str, Snapshot]:
+        """The complete snapshot of every period with figures in ``first``..``last``."""
+        return await self.snapshots.of(con, await queries.period_versions(con, first, last))
+
+    def _hidden(self, snaps: dict[str, Snapshot], viewer: Exempt | None) -> set[CellKey]:
         hidden: set[CellKey] = set()
-        for period, version in versions.items():
-            base = await self._outsiders(con, period, version)
+        for period, snap in snaps.items():
+            base = snap.pattern
             hidden |= base.hidden if viewer is None else self._viewer_pattern(period, base, viewer)
         return hidden
-
-    async def _outsiders(self, con: queries.Conn, period: str, version: datetime) -> Pattern:
-        """The period's outsiders' pattern at ``version``: from the cache, else refreshed
-        (kept when the new figures leave its signature as it was) in a worker thread, one
-        request at a time, so a stream of reports costs one computation per new version."""
-        async with self._pattern_lock:
-            base = self._patterns.get(period)
-            if base is not None and base.version == version:
-                return base
-            values = cell_values(await queries.rollups(con, LEVELS, period, period))
-            base = await asyncio.to_thread(refresh, base, version, values, self.names, period)
-            self._patterns[period] = base
-            return base
 
     def _viewer_pattern(self, period: str, base: Pattern, viewer: Exempt) -> frozenset[CellKey]:
         own = frozenset(u for u in base.signature[0] if viewer(u))
@@ -149,16 +152,17 @@ class Feeds:
     ) -> dict[str, Any]:
         """A unit's months ``first``..``last`` with derived figures, rates and status;
         ``viewer`` says which units the caller sees unsuppressed (None: an outsider)."""
-        rows = await queries.rollups(con, [level], shift(first, -12), last, [code])
+        snaps = await self._snapshots(con, shift(first, -12), last)
+        unit = f"{level}:{code}"
+        rows = [s.rows[unit] for s in snaps.values() if unit in s.rows]
         if not any(first <= r["period"] <= last for r in rows):
             raise NotFound(f"{level} {code} has no figures from {first} to {last}")
         values = cell_values(rows)
-        also = () if own else await self.pattern(con, shift(first, -12), last, viewer)
+        also = () if own else self._hidden(snaps, viewer)
         cells = suppress(values, (), _exempt(values, lambda _: own), also)
         sealed = await queries.sealed_years(con)
         meta = await queries.own_reports(con, level, code, first, last)
         by_period = {r["period"]: r for r in rows}
-        unit = f"{level}:{code}"
         months = []
         for period in periods_between(first, last):
             if period not in by_period:
@@ -230,26 +234,30 @@ class Feeds:
         exempt: Exempt,
         max_units: int,
     ) -> Table:
-        """The ``level`` and its ancestors over a range, suppressed with the hierarchy; each
-        month cached per data version, units, the viewer's own cells and its pattern (the
-        relations never cross months), so a new report recomputes only its own month."""
-        versions = await queries.period_versions(con, first, last)  # before the figures
-        rows = await queries.rollups(con, ANCESTORS[level], first, last)
-        values = cell_values(rows)
-        units = sorted({k.unit for k in values}, key=_unit_order)[:max_units]
-        periods = periods_between(first, last)
+        """The ``level`` and its ancestors over a range, suppressed with the hierarchy. The
+        figures and the pattern come from the same snapshots (``snapshots.Snapshots``); the
+        whole table is cached per snapshot versions, units and the viewer's own units, and
+        each month per its version, units, own cells and pattern (the relations never cross
+        months), so a new report recomputes only its own month and nothing when nothing
+        changed."""
+        snaps = await self._snapshots(con, first, last)
+        levels = ANCESTORS[level]
+        present = {u for s in snaps.values() for u, r in s.rows.items() if r["level"] in levels}
+        units = sorted(present, key=_unit_order)[:max_units]
+        own = frozenset(u for u in units if exempt(u))  # one access decision per unit
+        versions = tuple((p, s.version) for p, s in snaps.items())
+        answer_key = (level, first, last, tuple(units), own, versions)
+        answer = self._answers.get(answer_key)
+        if answer is not None:
+            return answer
+        also = self._hidden(snaps, exempt)
         shown = set(units)
-        kept = {k: v for k, v in values.items() if k.unit in shown}
-        own = _exempt(kept, exempt)
-        also = await self.pattern(con, first, last, exempt)
-        by_period: dict[str, dict[CellKey, int | None]] = {p: {} for p in periods}
-        for k, v in kept.items():
-            by_period[k.period][k] = v
         cells: dict[CellKey, Cell] = {}
-        for period, part in by_period.items():
-            mine = frozenset(k for k in own if k.period == period)
+        for period, snap in snaps.items():
+            part = {k: v for k, v in snap.values.items() if k.unit in shown}
+            mine = frozenset(k for k in part if k.unit in own)
             hide = frozenset(k for k in also if k.period == period)
-            key = (level, period, versions.get(period), tuple(units), mine, hide)
+            key = (level, period, snap.version, tuple(units), mine, hide)
             cached = self._tables.get(key)
             if cached is None:
                 relations = _relations(units, [period], self.names)
@@ -259,7 +267,18 @@ class Feeds:
                 self._tables[key] = cached
             cells.update(cached)
         names = self.names.names(last)
-        return Table(units, periods, cells, {u: names.get(u, u) for u in units})
+        version = max((s.version for s in snaps.values()), default=None)
+        answer = Table(
+            units,
+            periods_between(first, last),
+            cells,
+            {u: names.get(u, u) for u in units},
+            version,
+        )
+        if len(self._answers) >= ANSWERS:
+            self._answers.pop(next(iter(self._answers)))
+        self._answers[answer_key] = answer
+        return answer
 
     async def coverage(self, con: queries.Conn, period: str) -> dict[str, Any]:
         """Expected, reported and missing units per level, with how late each report was."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from contracts.periods import periods_between, shift
 from contracts.registry import LEVELS
@@ -153,10 +156,12 @@ Exported = Annotated[Table, Depends(export_table)]
     response_model=schemas.JsonStatDataset,
     responses=schemas.REFUSALS,
 )
-async def export_jsonstat(t: Exported) -> JSONResponse:
+async def export_jsonstat(t: Exported) -> Response:
     """A JSON-stat 2.0 dataset of ``level`` and its ancestors (suppressed cells ``":"``)."""
-    dataset = build_dataset(t.cells, t.units, t.periods, INDICATORS, t.names)
-    return JSONResponse(dataset, media_type="application/json")
+    if "json" not in t.rendered:
+        dataset = build_dataset(t.cells, t.units, t.periods, INDICATORS, t.names)
+        t.rendered["json"] = json.dumps(dataset, ensure_ascii=False, separators=(",", ":"))
+    return Response(t.rendered["json"], media_type="application/json", headers=_as_of(t))
 
 
 @router.get(
@@ -169,5 +174,16 @@ async def export_jsonstat(t: Exported) -> JSONResponse:
 )
 async def export_csv(t: Exported) -> Response:
     """The same table as ``;``-separated CSV with codes and names."""
-    text = build_csv(t.cells, t.units, t.periods, INDICATORS, t.names)
-    return Response(text, media_type="text/csv; charset=utf-8")
+    if "csv" not in t.rendered:
+        t.rendered["csv"] = build_csv(t.cells, t.units, t.periods, INDICATORS, t.names)
+    return Response(t.rendered["csv"], media_type="text/csv; charset=utf-8", headers=_as_of(t))
+
+
+def _as_of(t: Table) -> dict[str, str]:
+    """The data version the export's figures and suppression both come from."""
+    if t.version is None:
+        return {}
+    return {
+        "X-Data-Version": t.version.isoformat(),
+        "Last-Modified": format_datetime(t.version.astimezone(UTC), usegmt=True),
+    }

@@ -40,6 +40,8 @@ from services.demo.replay import replay
 from services.demo.run import wait_until_quiet
 
 RESULT = Path(__file__).resolve().parent / "results" / "export_latency.json"
+SIMULATE = [sys.executable, "-m", "services.cli.main", "simulate", "--year", "2025", "--seed"]
+SIMULATE += ["2025", "--scale", "1", "--faults", "standard"]
 EXPORT = "/v1/export/csv?level=municipality&from=2025-01&to=2025-12"
 
 
@@ -111,8 +113,7 @@ def main(argv: list[str]) -> int:
         }
         out = home.root / "demo" / "2025"
         subprocess.run(
-            [sys.executable, "-m", "services.cli.main", "simulate", "--year", "2025"]
-            + ["--seed", "2025", "--out", str(out), "--scale", "1", "--faults", "standard"],
+            [*SIMULATE, "--out", str(out)],
             env=env,
             check=True,
             stdout=subprocess.DEVNULL,

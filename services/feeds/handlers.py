@@ -7,69 +7,29 @@ children). ``exempt`` holds the cells the caller may see unsuppressed (its own u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from contracts.periods import periods_between, shift
 from contracts.registry import Level
-from contracts.rules import INDICATORS
 from services.feeds import anomalies as anomaly_rules
 from services.feeds import queries
 from services.feeds.figures import figure_status, month_view, per_1000, reporting_deadline
-from services.feeds.names import Names, hierarchy
+from services.feeds.names import Names
 from services.feeds.patterns import Pattern, cell_values
 from services.feeds.snapshots import Pool, Snapshot, Snapshots
-from services.feeds.suppression import (
-    SUPPRESSED,
-    Cell,
-    CellKey,
-    Relation,
-    hierarchy_relations,
-    suppress,
-)
-
-ANCESTORS: dict[str, tuple[str, ...]] = {
-    "nation": ("nation",),
-    "county": ("nation", "county"),
-    "municipality": ("nation", "county", "municipality"),
-    "district": ("municipality", "district"),
-    "kostra_group": ("nation", "kostra_group"),
-    "nav_office": ("nav_office",),
-}
+from services.feeds.suppression import SUPPRESSED, Cell, CellKey, suppress
+from services.feeds.tables import Table, Tables
 
 Exempt = Callable[[str], bool]
 
 
 VIEWER_PATTERNS = 512
-TABLES = 96
-ANSWERS = 32
 
 
 class NotFound(Exception):
     """The unit has no figures in the range asked for."""
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """Suppressed cells of a set of units over a period range, with names."""
-
-    units: list[str]
-    periods: list[str]
-    cells: dict[CellKey, Cell]
-    names: dict[str, str]
-    version: datetime | None = None
-    """The data version the figures and their pattern both come from."""
-    rendered: dict[str, str] = field(default_factory=dict, compare=False)
-    """The table's exports, by format, made once."""
-
-
-def _relations(units: Sequence[str], periods: Sequence[str], names: Names) -> list[Relation]:
-    out: list[Relation] = []
-    for period in periods:
-        out.extend(hierarchy_relations(hierarchy(units, names, period), [period], INDICATORS))
-    return out
 
 
 def _exempt(values: Iterable[CellKey], exempt: Exempt) -> frozenset[CellKey]:
@@ -92,8 +52,7 @@ class Feeds:
         self.names = names
         self.today = today
         self.snapshots = Snapshots(names, debounce, pool)
-        self._tables: dict[tuple[object, ...], dict[CellKey, Cell]] = {}  # a month of a table
-        self._answers: dict[tuple[object, ...], Table] = {}  # whole tables, by snapshots
+        self.tables = Tables(names, self._hidden, background=pool is not None and debounce > 0)
         self._viewer_patterns: dict[tuple[str, frozenset[str]], tuple[int, frozenset[CellKey]]] = {}
 
     async def pattern(
@@ -234,51 +193,10 @@ class Feeds:
         exempt: Exempt,
         max_units: int,
     ) -> Table:
-        """The ``level`` and its ancestors over a range, suppressed with the hierarchy. The
-        figures and the pattern come from the same snapshots (``snapshots.Snapshots``); the
-        whole table is cached per snapshot versions, units and the viewer's own units, and
-        each month per its version, units, own cells and pattern (the relations never cross
-        months), so a new report recomputes only its own month and nothing when nothing
-        changed."""
+        """The ``level`` and its ancestors over a range, suppressed with the hierarchy, from
+        the periods' snapshots (``tables.Tables``: cached, rebuilt in the background)."""
         snaps = await self._snapshots(con, first, last)
-        levels = ANCESTORS[level]
-        present = {u for s in snaps.values() for u, r in s.rows.items() if r["level"] in levels}
-        units = sorted(present, key=_unit_order)[:max_units]
-        own = frozenset(u for u in units if exempt(u))  # one access decision per unit
-        versions = tuple((p, s.version) for p, s in snaps.items())
-        answer_key = (level, first, last, tuple(units), own, versions)
-        answer = self._answers.get(answer_key)
-        if answer is not None:
-            return answer
-        also = self._hidden(snaps, exempt)
-        shown = set(units)
-        cells: dict[CellKey, Cell] = {}
-        for period, snap in snaps.items():
-            part = {k: v for k, v in snap.values.items() if k.unit in shown}
-            mine = frozenset(k for k in part if k.unit in own)
-            hide = frozenset(k for k in also if k.period == period)
-            key = (level, period, snap.version, tuple(units), mine, hide)
-            cached = self._tables.get(key)
-            if cached is None:
-                relations = _relations(units, [period], self.names)
-                cached = suppress(part, relations, mine, hide)
-                if len(self._tables) >= TABLES:
-                    self._tables.pop(next(iter(self._tables)))
-                self._tables[key] = cached
-            cells.update(cached)
-        names = self.names.names(last)
-        version = max((s.version for s in snaps.values()), default=None)
-        answer = Table(
-            units,
-            periods_between(first, last),
-            cells,
-            {u: names.get(u, u) for u in units},
-            version,
-        )
-        if len(self._answers) >= ANSWERS:
-            self._answers.pop(next(iter(self._answers)))
-        self._answers[answer_key] = answer
-        return answer
+        return await self.tables.table(level, first, last, snaps, exempt, max_units)
 
     async def coverage(self, con: queries.Conn, period: str) -> dict[str, Any]:
         """Expected, reported and missing units per level, with how late each report was."""
@@ -347,13 +265,6 @@ class Feeds:
                 for a in found
             ],
         }
-
-
-_DEPTH = {"nation": 0, "county": 1, "kostra_group": 1, "municipality": 2, "nav_office": 2}
-
-
-def _unit_order(unit: str) -> tuple[int, str]:
-    return (_DEPTH.get(unit.split(":", 1)[0], 3), unit)
 
 
 def _iso(value: object) -> str | None:

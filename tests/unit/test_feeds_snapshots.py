@@ -14,9 +14,10 @@ from typing import Any
 
 from contracts.registry import Registry
 from contracts.rules import INDICATORS
-from services.feeds.handlers import Feeds, Table
+from services.feeds.handlers import Feeds
 from services.feeds.names import Names
 from services.feeds.suppression import SUPPRESSED, CellKey, primary_suppressed
+from services.feeds.tables import Table
 
 P = "2025-03"
 T0 = datetime(2025, 4, 1, tzinfo=UTC)
@@ -83,6 +84,15 @@ async def export(f: Feeds, db: FakeDatabase) -> Table:
     return await f.table(db, "municipality", P, P, lambda _: False, 1000)  # type: ignore[arg-type]
 
 
+async def settle(f: Feeds) -> None:
+    """Until the background work is done."""
+    for _ in range(500):
+        if not f.snapshots._running and not f.tables._running:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the background refresh never ended")
+
+
 def shown(t: Table) -> tuple[int | None, str | None]:
     cell = t.cells[CellKey(f"municipality:{A}", P, "recipients")]
     return cell.value, cell.status
@@ -137,10 +147,10 @@ def test_the_new_version_is_computed_in_the_background_and_served_when_complete(
         during = await export(f, db)  # starts the refresh, answers from the old snapshot
         assert during.version == T0
         assert_consistent(during, f)
-        for _ in range(200):
-            if not f.snapshots._running:
-                break
-            await asyncio.sleep(0.01)
+        await settle(f)
+        between = await export(f, db)  # the new snapshot; its table is built meanwhile
+        assert between.version == T0
+        await settle(f)
         after = await export(f, db)
         assert after.version == T1 and shown(after) == (None, SUPPRESSED)
         assert_consistent(after, f)
@@ -155,6 +165,20 @@ def test_nothing_is_recomputed_when_nothing_changed() -> None:
         first = await export(f, db)
         now[0] = 60.0
         again = await export(f, db)
-        assert again is first and not f.snapshots._running
+        assert again is first and not f.snapshots._running and not f.tables._running
+
+    asyncio.run(run())
+
+
+def test_each_viewer_gets_the_table_of_its_own_units() -> None:
+    async def run() -> None:
+        db, now = FakeDatabase(rows(2, T1)), [0.0]
+        f = feeds(db, now, background=True)
+        outsiders = await export(f, db)
+        own_b = await f.table(db, "municipality", P, P, lambda u: u == f"municipality:{B}", 1000)  # type: ignore[arg-type]
+        b = CellKey(f"municipality:{B}", P, "recipients")
+        assert own_b is not outsiders and own_b.cells[b].value == 40
+        assert outsiders.cells[b].status == SUPPRESSED  # the cheapest secondary cell
+        assert (await export(f, db)) is outsiders
 
     asyncio.run(run())

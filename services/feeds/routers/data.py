@@ -15,9 +15,10 @@ from contracts.periods import periods_between, shift
 from contracts.registry import LEVELS
 from contracts.rules import INDICATORS
 from services.feeds import queries, schemas
-from services.feeds.handlers import ANCESTORS, Feeds, NotFound, Table
+from services.feeds.handlers import Feeds, NotFound
 from services.feeds.jsonstat import build_csv, build_dataset
 from services.feeds.routers.access import Authorised, Refused, connection, month, period_param
+from services.feeds.tables import ANCESTORS, Table
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 PeriodQuery = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")

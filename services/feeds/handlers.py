@@ -66,9 +66,12 @@ class Feeds:
         recoverable with them. Taken from the periods' snapshots (``snapshots.Snapshots``)."""
         return self._hidden(await self._snapshots(con, first, last), viewer)
 
-    async def _snapshots(self, con: queries.Conn, first: str, last: str) -> dict[str, Snapshot]:
+    async def _snapshots(
+        self, con: queries.Conn, first: str, last: str, wait: bool = True
+    ) -> dict[str, Snapshot]:
         """The complete snapshot of every period with figures in ``first``..``last``."""
-        return await self.snapshots.of(con, await queries.period_versions(con, first, last))
+        versions = await queries.period_versions(con, first, last)
+        return await self.snapshots.of(con, versions, wait)
 
     def _hidden(self, snaps: dict[str, Snapshot], viewer: Exempt | None) -> set[CellKey]:
         hidden: set[CellKey] = set()
@@ -195,7 +198,7 @@ class Feeds:
     ) -> Table:
         """The ``level`` and its ancestors over a range, suppressed with the hierarchy, from
         the periods' snapshots (``tables.Tables``: cached, rebuilt in the background)."""
-        snaps = await self._snapshots(con, first, last)
+        snaps = await self._snapshots(con, first, last, wait=False)
         return await self.tables.table(level, first, last, snaps, exempt, max_units)
 
     async def coverage(self, con: queries.Conn, period: str) -> dict[str, Any]:

@@ -87,13 +87,22 @@ class Snapshots:
         self._lock = asyncio.Lock()
         self._running: dict[str, asyncio.Task[None]] = {}
 
-    async def of(self, con: queries.Conn, versions: Mapping[str, datetime]) -> dict[str, Snapshot]:
-        """A complete snapshot of each period of ``versions`` (its latest ``updated_at``)."""
+    async def of(
+        self, con: queries.Conn, versions: Mapping[str, datetime], wait: bool = True
+    ) -> dict[str, Snapshot]:
+        """A complete snapshot of each period of ``versions`` (its latest ``updated_at``).
+        ``wait=False``: a period that has none yet, while others have, is taken in the
+        background and left out (the answer is as of before its first reports)."""
+        background = self.pool is not None and self.debounce > 0
+        skip = not wait and background and any(p in self.current for p in versions)
         out: dict[str, Snapshot] = {}
         for period, version in versions.items():
             snap = self.current.get(period)
+            if snap is None and skip:
+                self._start(period, version)
+                continue
             if snap is None or (snap.version < version and self._due(snap)):
-                if snap is not None and self.pool is not None and self.debounce > 0:
+                if snap is not None and background:
                     self._start(period, version)
                 else:
                     snap = await self._take(con, period, version)

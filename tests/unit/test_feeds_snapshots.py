@@ -56,11 +56,13 @@ class FakeDatabase:
         self.data = data
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        versions: dict[date, datetime] = {}
+        for r in self.data:
+            versions[r["period"]] = max(versions.get(r["period"], r["updated_at"]), r["updated_at"])
         if "max(updated_at)" in sql:
-            return [
-                {"period": date(2025, 3, 1), "version": max(r["updated_at"] for r in self.data)}
-            ]
-        return [dict(r) for r in self.data if r["level"] in args[0]]
+            return [{"period": p, "version": v} for p, v in sorted(versions.items())]
+        level, first, last = args[0], args[1], args[2]
+        return [dict(r) for r in self.data if r["level"] in level and first <= r["period"] <= last]
 
     @asynccontextmanager
     async def transaction(self, readonly: bool = False) -> AsyncIterator[None]:
@@ -80,8 +82,8 @@ def feeds(db: FakeDatabase, now: list[float], background: bool) -> Feeds:
     return made
 
 
-async def export(f: Feeds, db: FakeDatabase) -> Table:
-    return await f.table(db, "municipality", P, P, lambda _: False, 1000)  # type: ignore[arg-type]
+async def export(f: Feeds, db: FakeDatabase, last: str = P) -> Table:
+    return await f.table(db, "municipality", P, last, lambda _: False, 1000)  # type: ignore[arg-type]
 
 
 async def settle(f: Feeds) -> None:
@@ -180,5 +182,25 @@ def test_each_viewer_gets_the_table_of_its_own_units() -> None:
         assert own_b is not outsiders and own_b.cells[b].value == 40
         assert outsiders.cells[b].status == SUPPRESSED  # the cheapest secondary cell
         assert (await export(f, db)) is outsiders
+
+    asyncio.run(run())
+
+
+def test_a_new_month_is_taken_in_the_background_and_left_out_until_complete() -> None:
+    async def run() -> None:
+        db, now = FakeDatabase(rows(10, T0)), [0.0]
+        f = feeds(db, now, background=True)
+        await export(f, db, "2025-04")
+        april = [{**r, "period": date(2025, 4, 1), "updated_at": T1} for r in rows(2, T1)]
+        db.data = db.data + april
+        during = await export(f, db, "2025-04")
+        assert during.version == T0 and all(k.period == P for k in during.cells)
+        await settle(f)
+        await export(f, db, "2025-04")
+        await settle(f)
+        after = await export(f, db, "2025-04")
+        assert after.version == T1
+        a_april = after.cells[CellKey(f"municipality:{A}", "2025-04", "recipients")]
+        assert a_april.status == SUPPRESSED and shown(after) == (10, None)
 
     asyncio.run(run())

@@ -15,6 +15,7 @@ the request whenever the version moved (every answer is current).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,13 @@ from services.feeds.patterns import Pattern, cell_values, refresh
 from services.feeds.suppression import CellKey
 
 Pool = Callable[[], Awaitable[asyncpg.Pool]]
+log = logging.getLogger(__name__)
+
+
+def logged(task: asyncio.Task[Any]) -> None:
+    """A background refresh that failed is logged (the next request tries again)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("background refresh failed: %r", error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +126,7 @@ class Snapshots:
         task = asyncio.get_running_loop().create_task(self._background(period, version))
         self._running[period] = task
         task.add_done_callback(lambda _: self._running.pop(period, None))
+        task.add_done_callback(logged)
 
     async def _background(self, period: str, version: datetime) -> None:
         assert self.pool is not None

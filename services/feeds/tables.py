@@ -19,7 +19,7 @@ from datetime import datetime
 from contracts.periods import periods_between
 from contracts.rules import INDICATORS
 from services.feeds.names import Names, hierarchy
-from services.feeds.snapshots import Snapshot
+from services.feeds.snapshots import Snapshot, logged
 from services.feeds.suppression import Cell, CellKey, Relation, hierarchy_relations, suppress
 
 ANCESTORS: dict[str, tuple[str, ...]] = {
@@ -102,6 +102,7 @@ class Tables:
                 task = asyncio.get_running_loop().create_task(build)
                 self._running[slot] = task
                 task.add_done_callback(lambda _: self._running.pop(slot, None))
+                task.add_done_callback(logged)
             else:
                 build.close()
             return done[1]

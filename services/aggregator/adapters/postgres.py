@@ -11,6 +11,7 @@ timer for rows a crashed or stalled worker left.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
@@ -40,6 +41,7 @@ class PostgresStore:
         self._pool = pool
         self._sent: dict[int, Sent] = {}  # outbox rows sent, not yet released
         self._lock = asyncio.Lock()
+        self._last_batch = 0.0  # monotonic time of the last batch call
 
     async def ping(self) -> bool:
         """True when PostgreSQL answers."""
@@ -60,6 +62,8 @@ class PostgresStore:
     async def apply(self, call: BatchCall, received_at: datetime) -> BatchAnswer:
         """The batch in one round trip; releases what was sent since the last call."""
         async with self._lock:
+            if call.reports or call.rejections:
+                self._last_batch = time.monotonic()
             call.sent = list(self._sent.values())
             try:
                 async with self._pool.acquire() as con:
@@ -90,8 +94,13 @@ class PostgresStore:
         self._sent.update((s.outbox_id, s) for s, _ in answer.rollups)
         return [row for _, row in answer.rollups]
 
-    async def settle(self, send: Callable[[Sequence[RollupRow]], Awaitable[None]]) -> None:
-        """Release what was sent (when no batch comes to do it), resending what changed."""
+    async def settle(
+        self, send: Callable[[Sequence[RollupRow]], Awaitable[None]], idle_seconds: float = 0.0
+    ) -> None:
+        """Release what was sent when no batch came for ``idle_seconds`` to do it (batches
+        release it in their own call), resending what changed."""
+        if time.monotonic() - self._last_batch < idle_seconds:
+            return
         while self._sent:
             answer = await self.apply(BatchCall(), datetime.now().astimezone())
             await self.send_scorecards(answer, send)

@@ -35,7 +35,7 @@ async def keep_outbox_flowing(store: PostgresStore, publisher: KafkaPublisher) -
     while True:
         await asyncio.sleep(SETTLE_SECONDS)
         try:
-            await store.settle(publisher.scorecard_updates)
+            await store.settle(publisher.scorecard_updates, idle_seconds=SETTLE_SECONDS)
             if time.monotonic() - last_orphans > ORPHAN_SECONDS:
                 last_orphans = time.monotonic()
                 sent = await store.flush_scorecards(

@@ -105,12 +105,7 @@ def main(argv: list[str]) -> int:
             print(f"could not start: {result.failed}; logs in {home.logs}", file=sys.stderr)
             return 1
         info = result.stack
-        env = {
-            **os.environ,
-            "SOSIALPULS_HOME": str(home.root),
-            "KAFKA_BROKERS": str(info["kafka_brokers"]),
-            "DATABASE_URL": str(info["database_url"]),
-        }
+        env = stack.client_env(home, info)
         out = home.root / "demo" / "2025"
         subprocess.run(
             [*SIMULATE, "--out", str(out)],

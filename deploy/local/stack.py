@@ -37,6 +37,17 @@ class UpResult:
     notes: list[str] = field(default_factory=list)
 
 
+def client_env(home: StackHome, stack: dict[str, Any]) -> dict[str, str]:
+    """This process's environment plus where the running stack is (``stack`` as in
+    stack.json): what a client process of the stack (simulator, CLI) is started with."""
+    return {
+        **os.environ,
+        "SOSIALPULS_HOME": str(home.root),
+        "KAFKA_BROKERS": str(stack["kafka_brokers"]),
+        "DATABASE_URL": str(stack["database_url"]),
+    }
+
+
 @dataclass(frozen=True)
 class LocalStack:
     """Where a running stack's broker and PostgreSQL are (what tests and tools need)."""

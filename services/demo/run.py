@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -73,12 +72,7 @@ def run_demo(options: DemoOptions) -> int:
         print(f"could not start: {', '.join(result.failed)}; logs in {home.logs}", file=sys.stderr)
         return 1
     info = result.stack
-    env = {
-        **os.environ,
-        "SOSIALPULS_HOME": str(home.root),
-        "KAFKA_BROKERS": str(info["kafka_brokers"]),
-        "DATABASE_URL": str(info["database_url"]),
-    }
+    env = stack.client_env(home, info)
     out = home.root / "demo" / str(options.year)
     reconciliation = out / "reconciliation"
     issuer = TokenIssuer(load_private_key(ensure_signing_key(home.root) / "private.pem"))

@@ -32,18 +32,24 @@ def uvarint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
+def read_apis(payload: bytes, pos: int) -> tuple[list[tuple[int, int, int]], int]:
+    """The ApiKeys compact array at ``pos`` (key, min, max; each entry's tag byte skipped)
+    and the throttle time after it; returns the entries and the position of the tags."""
+    count, pos = uvarint(payload, pos)
+    apis = []
+    for _ in range(count - 1):
+        apis.append(struct.unpack(">hhh", payload[pos : pos + 6]))
+        pos += 7
+    return apis, pos + 4
+
+
 def read_like_librdkafka_2_0(payload: bytes) -> list[tuple[int, int, int]]:
     """The api versions, parsed as librdkafka 2.0.2 does: its tag skipping skips
     length - 1 bytes of each tagged field (fixed in later versions)."""
     pos = 4
     error = struct.unpack(">h", payload[pos : pos + 2])[0]
     assert error == 0
-    count, pos = uvarint(payload, pos + 2)
-    apis = []
-    for _ in range(count - 1):
-        apis.append(struct.unpack(">hhh", payload[pos : pos + 6]))
-        pos += 7
-    pos += 4
+    apis, pos = read_apis(payload, pos + 2)
     tags, pos = uvarint(payload, pos)
     for _ in range(tags):
         _tag, pos = uvarint(payload, pos)
@@ -57,13 +63,7 @@ def read_like_librdkafka_2_0(payload: bytes) -> list[tuple[int, int, int]]:
 
 
 def read_correctly(payload: bytes) -> tuple[list[tuple[int, int, int]], dict[int, bytes]]:
-    pos = 6
-    count, pos = uvarint(payload, pos)
-    apis = []
-    for _ in range(count - 1):
-        apis.append(struct.unpack(">hhh", payload[pos : pos + 6]))
-        pos += 7
-    pos += 4
+    apis, pos = read_apis(payload, 6)
     tags, pos = uvarint(payload, pos)
     fields = {}
     for _ in range(tags):

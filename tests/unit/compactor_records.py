@@ -52,7 +52,7 @@ def recipient(**overrides: str | int | date | None) -> Values:
 
 
 def participant(**overrides: str | int | date | None) -> Values:
-    """An 11CF record for duplicate and counting tests (its own rules are AREA 3's)."""
+    """An 11CF record for duplicate and counting tests (its rules: test_rules_11cf)."""
     values: Values = {
         "KOMMUNE_NR": "4601", "VERSION": "25", "BYDELSNR": "", "FODSELSDATO": date(1990, 1, 1),
         "PERSON_JOURNALNR": "Q0000001", "PERSON_FODSELSNR": FNR_1990, "KJONN": "1",

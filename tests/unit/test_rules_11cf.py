@@ -321,7 +321,7 @@ def test_rule_case(case: Case, year: int) -> None:
 def test_every_11cf_rule_has_a_failing_and_a_passing_case_each_year() -> None:
     for year in YEARS:
         ids = {rule.id for rule in rules_for("11CF").for_year(year).rules if rule.scope == "record"}
-        ids -= {"003K", "003B", "004", "004A", "005"}  # AREA 2's common rules, tested there
+        ids -= {"003K", "003B", "004", "004A", "005"}  # common rules, tested with 11F
         covered = {(c.rule, c.fails) for c in CASES if year in c.years}
         assert ids == set(SSB_SEVERITY)
         for rule_id in ids:

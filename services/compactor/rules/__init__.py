@@ -52,10 +52,8 @@ def _form_rules(form: str) -> tuple[Rule, ...]:
 
         specific = SOSIALHJELP_RULES
     else:
-        try:
-            from services.compactor.rules.kvalifisering import KVALIFISERING_RULES
-        except ImportError:  # pragma: no cover - only while AREA 3's module is missing
-            KVALIFISERING_RULES = ()
+        from services.compactor.rules.kvalifisering import KVALIFISERING_RULES
+
         specific = KVALIFISERING_RULES
     return (
         *file_level.rules_for(form),

@@ -1,14 +1,6 @@
 // Sosialpuls monitoring dashboard: vanilla JS, SVG charts, live updates from /v1/stream.
 "use strict";
 
-const INDICATORS = {
-  recipients: "Mottakere",
-  recipients_with_children: "Med forsørgeransvar for barn",
-  recipients_main_livelihood: "Sosialhjelp som hovedinntekt",
-  recipients_under_30: "Under 30 år",
-  kroner_paid: "Utbetalt (kr)",
-  qp_participants: "Deltakere i KVP",
-};
 const LEVELS = {
   nation: "Hele landet",
   county: "Fylke",
@@ -18,27 +10,13 @@ const LEVELS = {
   nav_office: "NAV-kontor",
 };
 const KINDS = { jump: "Uvanlig endring", group_outlier: "Skiller seg ut i KOSTRA-gruppen", missing: "Mangler" };
-const MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"];
 const SVG = "http://www.w3.org/2000/svg";
-const fmt = new Intl.NumberFormat("nb-NO", { maximumFractionDigits: 1 });
 const state = { token: null, period: null, counties: null, municipalities: null, geo: null, history: {} };
-
-function $(id) { return document.getElementById(id); }
 
 function shift(period, months) {
   const [y, m] = period.split("-").map(Number);
   const i = y * 12 + (m - 1) + months;
   return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
-}
-
-function monthLabel(period) {
-  const [y, m] = period.split("-").map(Number);
-  return `${MONTHS[m - 1]} ${y}`;
-}
-
-function show(value, status) {
-  if (value === null || value === undefined) return status || "..";
-  return fmt.format(value);
 }
 
 async function api(path) {
@@ -71,23 +49,6 @@ function readDataset(ds) {
 
 // --- tables and charts ---------------------------------------------------------------------
 
-function fillTable(table, head, rows) {
-  table.replaceChildren();
-  const thead = table.createTHead().insertRow();
-  for (const h of head) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = h;
-    thead.appendChild(th);
-  }
-  const body = table.createTBody();
-  for (const row of rows) {
-    const tr = body.insertRow();
-    for (const cell of row) tr.insertCell().textContent = cell;
-  }
-  return body;
-}
-
 function el(name, attrs, parent) {
   const node = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -118,7 +79,7 @@ function lineChart(svg, labels, series) {
   const y = (v) => H - B - ((H - B - T) * v) / max;
   el("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: "#999" }, svg);
   for (const v of ticks) {
-    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 10, class: "tick" }, svg).textContent = fmt.format(v);
+    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 10, class: "tick" }, svg).textContent = numbers.format(v);
   }
   const every = Math.ceil(labels.length / 8);
   labels.forEach((label, i) => {
@@ -146,7 +107,7 @@ function renderNational() {
   const data = state.counties;
   const dl = $("national");
   dl.replaceChildren();
-  for (const [ind, label] of Object.entries(INDICATORS)) {
+  for (const [ind, label] of Object.entries(INDICATOR_NAMES)) {
     const cell = data.get("nation:0", state.period, ind);
     const box = document.createElement("div");
     const dt = document.createElement("dt");
@@ -154,7 +115,7 @@ function renderNational() {
     const dd = document.createElement("dd");
     dd.id = `nat-${ind}`;
     dd.dataset.value = cell.value === null ? "" : String(cell.value);
-    dd.textContent = show(cell.value, cell.status);
+    dd.textContent = figure(cell.value, cell.status);
     box.append(dt, dd);
     dl.appendChild(box);
   }
@@ -169,13 +130,13 @@ function renderTrend() {
   const now = months.map((p) => get(area, p, ind));
   const before = months.map((p) => get(area, shift(p, -12), ind));
   const name = data.labels[area] || (state.municipalities && state.municipalities.labels[area]) || area;
-  lineChart($("trend-chart"), months.map(monthLabel), [
+  lineChart($("trend-chart"), months.map(monthName), [
     { label: "Siste 12 måneder", colour: "#0b3d5c", values: now.map((c) => c.value) },
     { label: "Året før", colour: "#c77700", dash: "4 3", values: before.map((c) => c.value) },
   ]);
-  $("trend-caption").textContent = `${INDICATORS[ind]}, ${name}, per måned, med året før`;
+  $("trend-caption").textContent = `${INDICATOR_NAMES[ind]}, ${name}, per måned, med året før`;
   fillTable($("trend-table"), ["Måned", "Verdi", "Året før"],
-    months.map((p, i) => [monthLabel(p), show(now[i].value, now[i].status), show(before[i].value, before[i].status)]));
+    months.map((p, i) => [monthName(p), figure(now[i].value, now[i].status), figure(before[i].value, before[i].status)]));
 }
 
 function project(lon, lat) {
@@ -218,11 +179,11 @@ async function renderMap() {
       fill = "#4a90c0";
     }
     const path = el("path", { d, fill, stroke: "#fff", "stroke-width": 0.5 }, svg);
-    el("title", {}, path).textContent = `${feature.properties.name}: ${fig ? show(fig.per_1000, fig.status) : ".."} per 1000`;
+    el("title", {}, path).textContent = `${feature.properties.name}: ${fig ? figure(fig.per_1000, fig.status) : ".."} per 1000`;
   }
-  $("map-caption").textContent = `${INDICATORS[ind]} per 1000 innbyggere, ${monthLabel(state.period)}`;
+  $("map-caption").textContent = `${INDICATOR_NAMES[ind]} per 1000 innbyggere, ${monthName(state.period)}`;
   fillTable($("map-table"), ["Fylke", "Antall", "Per 1000"],
-    figures.counties.map((c) => [c.name, show(c.value, c.status), show(c.per_1000, c.status)]));
+    figures.counties.map((c) => [c.name, figure(c.value, c.status), figure(c.per_1000, c.status)]));
 }
 
 async function renderCoverage() {
@@ -230,7 +191,7 @@ async function renderCoverage() {
   const order = Object.keys(LEVELS);
   cov.levels.sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));
   fillTable($("coverage"), ["Nivå", "Rapportert", "Forventet", "Dekning"],
-    cov.levels.map((l) => [LEVELS[l.level] || l.level, l.units_reported, l.units_expected, `${fmt.format(l.coverage * 100)} %`]));
+    cov.levels.map((l) => [LEVELS[l.level] || l.level, l.units_reported, l.units_expected, `${numbers.format(l.coverage * 100)} %`]));
   const list = $("missing");
   list.replaceChildren();
   for (const level of cov.levels) {
@@ -246,13 +207,13 @@ async function renderCoverage() {
 function showHiddenCount(dataset) {
   const counts = (dataset.extension || {}).suppressed_cells || {};
   const n = counts[state.period];
-  $("hidden-count").textContent = n === undefined ? "–" : fmt.format(n);
+  $("hidden-count").textContent = n === undefined ? "–" : numbers.format(n);
 }
 
 async function renderAnomalies() {
   const found = await api(`/v1/anomalies?period=${state.period}`);
   fillTable($("anomalies"), ["Enhet", "Type", "Indikator", "Forklaring"],
-    found.anomalies.map((a) => [`${a.name} (${a.unit.code})`, KINDS[a.kind] || a.kind, INDICATORS[a.indicator] || a.indicator, a.detail]));
+    found.anomalies.map((a) => [`${a.name} (${a.unit.code})`, KINDS[a.kind] || a.kind, INDICATOR_NAMES[a.indicator] || a.indicator, a.detail]));
 }
 
 function renderUnits() {
@@ -265,7 +226,7 @@ function renderUnits() {
     units.slice(0, 60).map((u) => {
       const r = data.get(u, state.period, "recipients");
       const k = data.get(u, state.period, "kroner_paid");
-      return [data.labels[u], u.split(":")[1], show(r.value, r.status), show(k.value, k.status)];
+      return [data.labels[u], u.split(":")[1], figure(r.value, r.status), figure(k.value, k.status)];
     }));
   Array.from(body.rows).forEach((row, i) => {
     row.tabIndex = 0;
@@ -281,15 +242,15 @@ async function drillDown(unit) {
   $("unit-detail").hidden = false;
   $("unit-title").textContent = `${data.unit.name} (${code})`;
   const months = data.months;
-  lineChart($("unit-chart"), months.map((m) => monthLabel(m.period)), [
+  lineChart($("unit-chart"), months.map((m) => monthName(m.period)), [
     { label: "Mottakere", colour: "#0b3d5c", values: months.map((m) => m.indicators.recipients) },
   ]);
   fillTable($("unit-table"), ["Måned", "Mottakere", "Per 1000", "Utbetalt (kr)", "Status"],
     months.map((m) => [
-      monthLabel(m.period),
-      show(m.indicators.recipients, (m.indicator_status || {}).recipients),
-      show(m.per_1000_inhabitants.recipients, (m.per_1000_inhabitants_status || {}).recipients),
-      show(m.indicators.kroner_paid, (m.indicator_status || {}).kroner_paid),
+      monthName(m.period),
+      figure(m.indicators.recipients, (m.indicator_status || {}).recipients),
+      figure(m.per_1000_inhabitants.recipients, (m.per_1000_inhabitants_status || {}).recipients),
+      figure(m.indicators.kroner_paid, (m.indicator_status || {}).kroner_paid),
       m.status,
     ]));
 }
@@ -299,7 +260,7 @@ async function drillDown(unit) {
 async function refresh() {
   const cov = await api("/v1/coverage");
   state.period = cov.period;
-  $("period").textContent = monthLabel(state.period);
+  $("period").textContent = monthName(state.period);
   const from = shift(state.period, -23);
   state.counties = readDataset(await api(`/v1/export/jsonstat?level=county&from=${from}&to=${state.period}`));
   const municipalities = await api(`/v1/export/jsonstat?level=municipality&from=${state.period}&to=${state.period}`);
@@ -367,12 +328,7 @@ function report(err) {
 }
 
 async function start() {
-  const match = location.hash.match(/token=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem("sosialpuls-token", decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname);
-  }
-  state.token = sessionStorage.getItem("sosialpuls-token");
+  state.token = storedToken("sosialpuls-token");
   if (!state.token) {
     $("login").hidden = false;
     return;
@@ -385,7 +341,7 @@ async function start() {
 
 function init() {
   const select = $("indicator");
-  for (const [ind, label] of Object.entries(INDICATORS)) select.add(new Option(label, ind));
+  for (const [ind, label] of Object.entries(INDICATOR_NAMES)) select.add(new Option(label, ind));
   select.addEventListener("change", () => { renderTrend(); renderMap().catch(report); });
   $("area").addEventListener("change", renderTrend);
   $("search").addEventListener("input", renderUnits);

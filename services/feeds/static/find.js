@@ -1,6 +1,6 @@
 // The dashboard's municipality finder: type part of a name, pick a hit, and the trend
 // chart shows that municipality's last 24 months. Loaded before app.js; uses its globals
-// (state, api, shift, renderTrend, report, INDICATORS) only when called.
+// (state, api, shift, renderTrend, report, INDICATOR_NAMES) only when called.
 "use strict";
 
 function municipalityHits(query) {
@@ -32,7 +32,7 @@ async function selectMunicipality(unit) {
   const data = await api(`/v1/units/municipality/${code}/indicators?from=${shift(state.period, -23)}&to=${state.period}`);
   const cells = {};
   for (const m of data.months) {
-    for (const ind of Object.keys(INDICATORS)) {
+    for (const ind of Object.keys(INDICATOR_NAMES)) {
       cells[`${m.period} ${ind}`] = { value: m.indicators[ind], status: (m.indicator_status || {})[ind] || null };
     }
   }

@@ -3,37 +3,15 @@
 // Uploads go to /v1/reporting/reports[/csv] on this origin, which passes them to the gateway.
 "use strict";
 
-const INDICATOR_NAMES = {
-  recipients: "Mottakere",
-  recipients_with_children: "Med forsørgeransvar for barn",
-  recipients_main_livelihood: "Sosialhjelp som hovedinntekt",
-  recipients_under_30: "Under 30 år",
-  kroner_paid: "Utbetalt (kr)",
-  qp_participants: "Deltakere i KVP",
-};
 const UNIT_TYPES = { municipality: "kommune", district: "bydel", nav_office: "NAV-kontor" };
 const COLUMN_TITLES = { county: "Fylke", kostra_group: "KOSTRA-gruppe", nation: "" };
 const CSV_COLUMNS = ["unit_type", "unit_code", "period", "revision", ...Object.keys(INDICATOR_NAMES)];
-const MONTH_NAMES = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"];
 const TOKEN_KEY = "sosialpuls-unit-token";
 const POLL_MS = 1500, POLL_LIMIT_MS = 90000;
-const numbers = new Intl.NumberFormat("nb-NO", { maximumFractionDigits: 1 });
 const page = { token: null, unit: null, history: [] };
-
-function $(id) { return document.getElementById(id); }
-
-function monthName(period) {
-  const [y, m] = period.split("-").map(Number);
-  return `${MONTH_NAMES[m - 1]} ${y}`;
-}
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString("nb-NO", { dateStyle: "medium", timeStyle: "short" }) : "–";
-}
-
-function figure(value, status) {
-  if (value === null || value === undefined) return status || "..";
-  return numbers.format(value);
 }
 
 function unitLabel(unit) {
@@ -47,21 +25,9 @@ function unitKey(key) {
 }
 
 function table(node, head, rows) {
+  if (rows.length) return fillTable(node, head, rows);
   node.replaceChildren();
-  if (!rows.length) return node.createTBody();
-  const tr = node.createTHead().insertRow();
-  for (const h of head) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = h;
-    tr.appendChild(th);
-  }
-  const body = node.createTBody();
-  for (const row of rows) {
-    const r = body.insertRow();
-    for (const cell of row) r.insertCell().textContent = cell;
-  }
-  return body;
+  return node.createTBody();
 }
 
 async function call(path, options = {}) {
@@ -201,12 +167,7 @@ function fail(err) {
 }
 
 async function start() {
-  const match = location.hash.match(/token=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname);
-  }
-  page.token = sessionStorage.getItem(TOKEN_KEY);
+  page.token = storedToken(TOKEN_KEY);
   if (!page.token) {
     $("login").hidden = false;
     return;

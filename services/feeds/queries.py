@@ -101,12 +101,12 @@ async def latest_period(con: Conn) -> str | None:
 
 async def coverage(con: Conn, period: str) -> list[dict[str, Any]]:
     """Units expected and reported per level at ``period`` (the ``coverage`` view)."""
-    records = await con.fetch(
+    return await _rows_at(
+        con,
         "SELECT level, units_reported, units_expected, coverage FROM coverage "
         "WHERE period = $1 ORDER BY level",
-        period_date(period),
+        period,
     )
-    return [dict(r) for r in records]
 
 
 async def missing_units(con: Conn, period: str, level: str) -> list[str]:
@@ -123,12 +123,17 @@ async def missing_units(con: Conn, period: str, level: str) -> list[str]:
 
 async def report_times(con: Conn, period: str) -> list[dict[str, Any]]:
     """When each unit's winning report for ``period`` was received."""
-    records = await con.fetch(
+    return await _rows_at(
+        con,
         "SELECT unit_type, unit_code, revision, received_at FROM unit_month_facts "
         "WHERE period = $1 ORDER BY unit_type, unit_code",
-        period_date(period),
+        period,
     )
-    return [dict(r) for r in records]
+
+
+async def _rows_at(con: Conn, sql: str, period: str) -> list[dict[str, Any]]:
+    """The rows of ``sql`` (one parameter: the month ``period``) as dicts."""
+    return [dict(r) for r in await con.fetch(sql, period_date(period))]
 
 
 async def latest_update(con: Conn) -> datetime | None:

@@ -172,19 +172,7 @@ def _publish(
         return True  # already determined: publishing it reveals nothing more
     pivot_id = min(moving, key=lambda b: (len(basis[b]), b))
     pivot = basis[pivot_id]
-    lead = pivot[j]
-    updated: dict[int, Vector] = {}
-    for b in moving:
-        if b == pivot_id:
-            continue
-        vec = basis[b]
-        factor = vec[j]
-        new = {k: v * lead for k, v in vec.items()}
-        for k, v in pivot.items():
-            new[k] = new.get(k, 0) - factor * v
-        new = {k: v for k, v in new.items() if v}
-        divisor = gcd(*new.values()) if new else 1
-        updated[b] = {k: v // divisor for k, v in new.items()} if divisor > 1 else new
+    updated = {b: eliminate(basis[b], pivot, j) for b in moving if b != pivot_id}
     if not forced:
         touched = {k for k in pivot if k in guard}
         for b in updated:
@@ -226,24 +214,27 @@ def reduced_row_echelon(rows: list[dict[int, int]], width: int) -> list[tuple[in
         r = min(candidates, key=lambda i: (len(rows[i]), i))
         free.discard(r)
         pivot = rows[r]
-        lead = pivot[col]
         for i in list(holding[col]):
             if i == r:
                 continue
-            row = rows[i]
-            factor = row[col]
-            updated = {j: v * lead for j, v in row.items()}
-            for j, v in pivot.items():
-                updated[j] = updated.get(j, 0) - factor * v
-            for j in row.keys() - updated.keys():
-                holding[j].discard(i)
-            new = {j: v for j, v in updated.items() if v}
-            for j in updated:
+            new = eliminate(rows[i], pivot, col)
+            for j in rows[i].keys() | pivot.keys():
                 if j in new:
                     holding[j].add(i)
                 else:
                     holding[j].discard(i)
-            divisor = gcd(*new.values()) if new else 1
-            rows[i] = {j: v // divisor for j, v in new.items()}
+            rows[i] = new
         pivots.append((r, col))
     return pivots
+
+
+def eliminate(vec: Mapping[int, int], pivot: Mapping[int, int], col: int) -> Vector:
+    """``pivot[col] * vec - vec[col] * pivot`` (column ``col`` eliminated, exact over the
+    integers), zeros dropped and divided by the gcd of what is left."""
+    lead, factor = pivot[col], vec[col]
+    new = {k: v * lead for k, v in vec.items()}
+    for k, v in pivot.items():
+        new[k] = new.get(k, 0) - factor * v
+    new = {k: v for k, v in new.items() if v}
+    divisor = gcd(*new.values()) if new else 1
+    return {k: v // divisor for k, v in new.items()} if divisor > 1 else new

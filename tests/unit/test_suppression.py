@@ -170,9 +170,7 @@ def test_own_unit_exempt_yet_nothing_recoverable(
     table: tuple[dict[CellKey, int | None], dict[str, list[str]]], data: st.DataObject
 ) -> None:
     values, children = table
-    units = sorted({k.unit for k in values})
-    own = data.draw(st.sampled_from(units))
-    exempt = frozenset(k for k in values if k.unit == own or k.unit.startswith(own + "."))
+    exempt = own_cells(values, data)
     relations = hierarchy_relations(children, [P], INDICATORS)
     check_rules(values, relations, exempt)
 
@@ -186,14 +184,16 @@ def test_crossing_hierarchies_are_protected_too(
     values, children = table
     leaves = sorted({k.unit for k in values} - set(children))
     groups = data.draw(st.lists(st.integers(0, 2), min_size=len(leaves), max_size=len(leaves)))
-    crossing: dict[str, list[str]] = {}
-    for leaf, g in zip(leaves, groups, strict=True):
-        crossing.setdefault(f"g{g}", []).append(leaf)
-    for group, members in crossing.items():
-        for ind in INDICATORS:
-            values[key(group, ind)] = sum(values[key(m, ind)] or 0 for m in members)
-    relations = hierarchy_relations({**children, **crossing}, [P], INDICATORS)
+    relations = hierarchy_relations(
+        {**children, **crossing(values, leaves, groups, "g")}, [P], INDICATORS
+    )
     check_rules(values, relations)
+
+
+def own_cells(values: dict[CellKey, int | None], data: st.DataObject) -> frozenset[CellKey]:
+    """The cells of a unit drawn from ``values`` and of the units below it (a viewer's own)."""
+    own = data.draw(st.sampled_from(sorted({k.unit for k in values})))
+    return frozenset(k for k in values if k.unit == own or k.unit.startswith(own + "."))
 
 
 def crossing(
@@ -227,9 +227,7 @@ def test_two_crossing_hierarchies_and_a_viewer_who_knows_its_own_cells(
     second = crossing(values, leaves, groups, "k")
     relations = hierarchy_relations({**children, **first, **second}, [P], INDICATORS)
     public = frozenset(check_rules(values, relations))
-    units = sorted({k.unit for k in values})
-    own = data.draw(st.sampled_from(units))
-    exempt = frozenset(k for k in values if k.unit == own or k.unit.startswith(own + "."))
+    exempt = own_cells(values, data)
     check_rules(values, relations, exempt, public)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from contracts.kostra import ENCODING, decode_record, load_layout
+from contracts.kostra import ENCODING, Layout, decode_record, load_layout
 from contracts.personal_data import is_fodselsnummer
 from contracts.registry import Registry
 from contracts.rules import INDICATORS
@@ -82,17 +82,29 @@ def _month_marked(fields: dict[str, str], m: int) -> bool:
     return value != ""
 
 
-def test_every_11f_line_has_the_record_length_and_valid_fields(world: Path) -> None:
-    truth = _truth(world)
-    year = truth["year"]
-    layout = load_layout("11F", year)
+def _checked_records(
+    world: Path, form: str
+) -> tuple[Layout, dict[int, str], list[tuple[int, dict[str, str]]]]:
+    """The form's layout, its tags and its decoded lines (numbered from 1), each line
+    checked for the record length and the fields every form has."""
+    year = _truth(world)["year"]
+    layout = load_layout(form, year)
     valid = {m.code for m in Registry.load().municipalities(f"{year}-01")}
-    tags = _tags(world, "11F")
-    seen: set[tuple[str, str]] = set()
-    for line_no, line in enumerate(_lines(world / "11F.dat"), start=1):
+    lines = _lines(world / f"{form}.dat")
+    assert lines
+    records = []
+    for line_no, line in enumerate(lines, start=1):
         assert len(line) == layout.record_length
         fields = decode_record(layout, line)
         _check_common(fields, year, valid)
+        records.append((line_no, fields))
+    return layout, _tags(world, form), records
+
+
+def test_every_11f_line_has_the_record_length_and_valid_fields(world: Path) -> None:
+    _layout, tags, records = _checked_records(world, "11F")
+    seen: set[tuple[str, str]] = set()
+    for line_no, fields in records:
         assert fields["VKLO"] in set("123456789")
         bidrag = [int(fields[f"BIDRAG_{s}"] or 0) for s in SUFFIXES]
         laan = [int(fields[f"LAAN_{s}"] or 0) for s in SUFFIXES]
@@ -112,17 +124,8 @@ def test_every_11f_line_has_the_record_length_and_valid_fields(world: Path) -> N
 
 
 def test_every_11cf_line_has_the_record_length_and_valid_fields(world: Path) -> None:
-    truth = _truth(world)
-    year = truth["year"]
-    layout = load_layout("11CF", year)
-    valid = {m.code for m in Registry.load().municipalities(f"{year}-01")}
-    tags = _tags(world, "11CF")
-    lines = _lines(world / "11CF.dat")
-    assert lines
-    for line_no, line in enumerate(lines, start=1):
-        assert len(line) == layout.record_length
-        fields = decode_record(layout, line)
-        _check_common(fields, year, valid)
+    layout, tags, records = _checked_records(world, "11CF")
+    for line_no, fields in records:
         assert any(_month_marked(fields, m) for m in range(1, 13))
         assert fields["STATUS"] in set("1234567")
         assert (fields["STATUS"] == "1") == _month_marked(fields, 12)

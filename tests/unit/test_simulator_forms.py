@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -136,18 +137,21 @@ def test_every_11cf_line_has_the_record_length_and_valid_fields(world: Path) -> 
         assert tag in (None, "duplicate_record") or tag.startswith("rule_")
 
 
+def _counted_records(out: Path, form: str, year: int) -> Iterator[dict[str, str]]:
+    """The form's decoded lines that count (not a duplicate, not without months)."""
+    layout = load_layout(form, year)
+    tags = _tags(out, form)
+    for line_no, line in enumerate(_lines(out / f"{form}.dat"), start=1):
+        if tags.get(line_no) not in {"duplicate_record", "missing_months"}:
+            yield decode_record(layout, line)
+
+
 def _recompute(out: Path, year: int) -> dict[tuple[str, str], dict[str, dict[str, int]]]:
     """(municipality, bydelsnr) → period → indicators, from the decoded files only."""
     result: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: dict.fromkeys(INDICATORS, 0))
     )
-    skip = {"duplicate_record", "missing_months"}
-    layout = load_layout("11F", year)
-    tags = _tags(out, "11F")
-    for line_no, line in enumerate(_lines(out / "11F.dat"), start=1):
-        if tags.get(line_no) in skip:
-            continue
-        f = decode_record(layout, line)
+    for f in _counted_records(out, "11F", year):
         young = year - _birth_year(f) < 30
         for m in range(1, 13):
             if f[f"STMND_{m}"]:
@@ -160,12 +164,7 @@ def _recompute(out: Path, year: int) -> dict[tuple[str, str], dict[str, dict[str
                 cell["kroner_paid"] += int(f[f"BIDRAG_{suffix}"] or 0) + int(
                     f[f"LAAN_{suffix}"] or 0
                 )
-    layout = load_layout("11CF", year)
-    tags = _tags(out, "11CF")
-    for line_no, line in enumerate(_lines(out / "11CF.dat"), start=1):
-        if tags.get(line_no) in skip:
-            continue
-        f = decode_record(layout, line)
+    for f in _counted_records(out, "11CF", year):
         for m in range(1, 13):
             if f[f"STMND_{m}"]:
                 result[f["KOMMUNE_NR"], f["BYDELSNR"]][f"{year}-{m:02d}"]["qp_participants"] += 1

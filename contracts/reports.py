@@ -8,7 +8,6 @@ them). ``parse_report`` turns the bytes of a topic message or an HTTP body into 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date, datetime, tzinfo
 from functools import cache
@@ -26,8 +25,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, SchemaValidator
 
+from contracts import canonical
 from contracts.personal_data import (
     contains_fodselsnummer,
     find_personal_data,
@@ -236,17 +236,33 @@ class IndicatorReportV1(BaseModel):
     def content_digest(self) -> str:
         """SHA-256 hex of unit, period, revision and indicators (canonical JSON).
 
-        Two deliveries of the same content have the same digest whatever their
-        ``event_id``, ``source`` or ``reported_at``.
+        Same digest whatever the ``event_id``, ``source`` or ``reported_at``.
         """
-        content = {
-            "unit": {"type": self.unit.type, "code": self.unit.code},
-            "period": self.period,
-            "revision": self.revision,
-            "indicators": self.indicators.model_dump(),
-        }
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return canonical.content_digest(self.unit, self.period, self.revision, self.indicators)
+
+
+def _unguarded_validator() -> SchemaValidator:
+    """The model's validator minus ``_no_personal_data`` (a before validator makes
+    pydantic-core build the JSON value as Python objects first). pydantic-core reuses a
+    complete model's validator for its schema, so the class reads incomplete meanwhile."""
+    schema = IndicatorReportV1.__pydantic_core_schema__
+    inner = schema["schema"]
+    assert schema["type"] == "model" and inner["type"] == "function-before", schema
+    IndicatorReportV1.__pydantic_complete__ = False
+    try:
+        return SchemaValidator({**schema, "schema": inner["schema"]})
+    finally:
+        IndicatorReportV1.__pydantic_complete__ = True
+
+
+_CHECKED = _unguarded_validator()
+
+
+def _validate_checked(raw: bytes | str, today: date | None) -> IndicatorReportV1:
+    """Validate JSON text already cleared of identity numbers (raises ``ValidationError``)."""
+    report = _CHECKED.validate_json(raw, context={"today": today})
+    assert isinstance(report, IndicatorReportV1)
+    return report
 
 
 def _reason_of(error_type: str, loc: tuple[int | str, ...]) -> Reason:
@@ -308,10 +324,7 @@ def _check(
         for path in (find_personal_data(obj) if scan else ())
     ]
     try:
-        report = IndicatorReportV1.model_validate_json(
-            json.dumps(obj) if raw is None else raw,
-            context={"today": today, _PERSONAL_DATA_CHECKED: True},
-        )
+        report = _validate_checked(json.dumps(obj) if raw is None else raw, today)
     except ValidationError as exc:
         errors += _field_errors(exc, obj)
         report = None
@@ -330,9 +343,8 @@ def _check_raw(
     if not may_hold_identity(raw):
         # The common case, a valid report: the model reads the text once. Anything it
         # refuses goes the full way below, which names every problem in precedence order.
-        context = {"today": today, _PERSONAL_DATA_CHECKED: True}
         try:
-            return IndicatorReportV1.model_validate_json(raw, context=context), []
+            return _validate_checked(raw, today), []
         except ValidationError:
             pass
     try:

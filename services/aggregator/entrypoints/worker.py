@@ -167,9 +167,13 @@ def create_app(
     @app.agent(reports)
     async def aggregate(stream: Any) -> None:
         agg = await state.open()
-        # noack_take: events are acked here, only once the batch is persisted and published
+        # noack_take: events are acked only once their batch is persisted and published
         # (take_events would ack them even when the handler raised or was cancelled).
+        # One batch in flight: noack_take fills no buffer while the loop body runs, so
+        # the body only validates and hands the batch to a task; faust gathers the next
+        # batch while PostgreSQL works on this one. Batches persist and ack in order.
         batches = stream.noack_take(settings.batch_size, within=settings.batch_within_seconds)
+        in_flight: asyncio.Task[None] | None = None
         try:
             async for events in batches:
                 records = [
@@ -182,13 +186,16 @@ def create_app(
                     )
                     for e in events
                 ]
-                offsets = [(r.partition, r.offset) for r in records]
-                state.progress.begin(offsets)
-                await handle_with_retry(agg, records)
-                for e in events:
-                    await stream.ack(e)
-                state.progress.done(offsets)
+                prepared = prepare_batch(agg, records)
+                if in_flight is not None:
+                    await in_flight
+                in_flight = asyncio.create_task(
+                    persist_then_ack(stream, state, agg, events, records, prepared)
+                )
         finally:
+            if in_flight is not None:  # stopping: let the batch persist and ack
+                with contextlib.suppress(BaseException):
+                    await in_flight
             await state.close()
 
     def assigned() -> list[int]:
@@ -228,6 +235,23 @@ def create_app(
         return view.json(body, status=200 if ready else 503)
 
     return app
+
+
+async def persist_then_ack(
+    stream: Any,
+    state: WorkerState,
+    agg: Aggregator,
+    events: list[Any],
+    records: list[InboundRecord],
+    prepared: PreparedBatch,
+) -> None:
+    """Persist one batch (retrying), then ack its events so faust may commit them."""
+    offsets = [(r.partition, r.offset) for r in records]
+    state.progress.begin(offsets)
+    await handle_with_retry(agg, records, prepared)
+    for e in events:
+        await stream.ack(e)
+    state.progress.done(offsets)
 
 
 async def handle_with_retry(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, date
 
 import pydantic
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contracts.personal_data import may_hold_identity
 from contracts.reports import IndicatorReportV1, Indicators, ReportRejected, Unit, parse_report
 
 TODAY = date(2025, 4, 10)
@@ -90,3 +92,18 @@ def test_parse_report_gives_what_model_validate_json_gives(report: IndicatorRepo
     assert type(parsed.unit) is Unit and type(parsed.indicators) is Indicators
     assert parsed == expected
     assert parsed.model_fields_set == expected.model_fields_set
+
+
+_REFERENCE_DIGIT_RUN = re.compile(rb"[0-9]{6}[ .\-]?[0-9]{4}")
+
+
+@given(
+    st.binary(max_size=40)
+    | st.text(alphabet="0123456789 .-\\uax\u00b2\u0663", max_size=40).map(str.encode)
+)
+def test_may_hold_identity_equals_the_reference_pattern(raw: bytes) -> None:
+    expected = b"\\u" in raw or _REFERENCE_DIGIT_RUN.search(raw) is not None
+    assert may_hold_identity(raw) == expected
+    assert may_hold_identity(raw.decode("utf-8", errors="replace")) == (
+        may_hold_identity(raw.decode("utf-8", errors="replace").encode())
+    )

@@ -137,7 +137,7 @@ class Indicators(BaseModel):
 
     @model_validator(mode="after")
     def _invariants(self) -> Indicators:
-        errors = invariant_errors(self.model_dump())
+        errors = invariant_errors(self.__dict__)  # the six fields, read only
         if errors:
             first = errors[0]
             raise PydanticCustomError(

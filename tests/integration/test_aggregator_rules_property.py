@@ -2,7 +2,7 @@
 revisions and conflicts, cut into random batches, through ``handle_batch`` on PostgreSQL.
 
 ``aggregator_apply_batch`` keeps rollups by difference (old contribution out, new one in);
-the oracle (tests/unit/aggregator_oracle.py) recomputes every rollup from its members. After
+the oracle (tests/support/aggregator_oracle.py) recomputes every rollup from its members. After
 every stream the facts, every rollup with its member counts, and the rollup state against
 a plain GROUP BY over the effective contributions (view ``rollup_contributions``) must
 agree, and a replay of the whole stream must change nothing.
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
-from aggregator_oracle import RollupBook
+from support.aggregator_oracle import RollupBook
 from test_aggregator_model import TODAY, deliveries, registry
 
 from contracts.reports import IndicatorReportV1

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from aggregator_support import start_worker, stored_rollups
+from support.aggregator_oracle import RollupBook
 
 from contracts.registry import Registry
 from contracts.reports import parse_report
@@ -26,9 +25,6 @@ from services.aggregator.adapters.postgres import PostgresStore
 from services.aggregator.adapters.write_model import INDICATOR_COLUMNS, BatchCall, RollupRow
 from services.aggregator.domain import structure
 from services.aggregator.handlers import Aggregator, DeadLetter, InboundRecord, handle_batch
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
-from aggregator_oracle import RollupBook
 
 TODAY = date(2026, 1, 15)
 

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
-from aggregator_fakes import FakeStore
+from support.aggregator_fakes import FakeStore
 from test_aggregator_handlers import (
     TODAY,
     FakeMetrics,

@@ -8,5 +8,7 @@ pyproject.toml) and registered as a pytest plugin by tests/conftest.py:
 - ``support.broker`` — reading a topic (the DLQ) from the start until idle;
 - ``support.gateway`` / ``support.feeds`` — the real gateway and feed API in process;
 - ``support.faults`` — backlogs for the worker fault tests;
+- ``support.aggregator_oracle`` / ``support.aggregator_fakes`` — the rollup oracle and the
+  in-memory store the aggregator's rule and handler tests check against;
 - ``support.fixtures`` — the session stack, private topics and databases as fixtures.
 """

@@ -10,8 +10,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from aggregator_fakes import FakeStore
 from support import reports
+from support.aggregator_fakes import FakeStore
 from support.reports import SMALL
 
 from contracts.registry import Registry

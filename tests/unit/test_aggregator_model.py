@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
-from aggregator_oracle import Outcome, RollupBook, sum_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.aggregator_oracle import Outcome, RollupBook, sum_values
 
 from contracts.registry import Registry
 from contracts.reports import IndicatorReportV1, parse_report

@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from itertools import count
 
-from aggregator_oracle import Outcome, RollupBook, RollupFigure, conflict_message
-
 from contracts.periods import period_date
 from services.aggregator.adapters.write_model import (
     BatchAnswer,
@@ -24,6 +22,7 @@ from services.aggregator.adapters.write_model import (
     Sent,
 )
 from services.aggregator.domain import RegistryView
+from support.aggregator_oracle import Outcome, RollupBook, RollupFigure, conflict_message
 
 
 class FakeStore:

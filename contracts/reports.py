@@ -9,8 +9,7 @@ them). ``parse_report`` turns the bytes of a topic message or an HTTP body into 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, tzinfo
-from functools import cache
+from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, SchemaValidator
 
 from contracts import canonical
+from contracts.norway_month import current_month_in_norway
 from contracts.personal_data import (
     contains_fodselsnummer,
     find_personal_data,
@@ -151,23 +151,8 @@ _PERSONAL_DATA_CHECKED = "personal_data_checked"
 
 def _current_month(today: date | None) -> str:
     if today is None:
-        today = _today_in_norway()
+        return current_month_in_norway()
     return f"{today.year:04d}-{today.month:02d}"
-
-
-@cache
-def _oslo() -> tzinfo | None:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Europe/Oslo")
-    except (ImportError, KeyError, OSError):
-        return None
-
-
-def _today_in_norway() -> date:
-    zone = _oslo()
-    return date.today() if zone is None else datetime.now(zone).date()
 
 
 class IndicatorReportV1(BaseModel):

@@ -190,6 +190,24 @@ async def wait_caught_up(
 Table = dict[tuple[str, str, str], dict[str, int | None]]
 
 
+async def run_until_caught_up(
+    brokers: str,
+    database_url: str,
+    topics: TopicSet,
+    group: str,
+    ends: dict[int, int],
+    timeout: float = 240,
+    **env: str,
+) -> None:
+    """Start a worker in ``group`` (``env`` on top of the test settings), wait until the
+    group's committed offsets reach ``ends``, then stop it."""
+    worker = start_worker(brokers, database_url, topics, group, **env)
+    try:
+        await wait_caught_up(brokers, group, topics.reports, ends, worker, timeout=timeout)
+    finally:
+        worker.stop()
+
+
 async def stored_facts(pool: asyncpg.Pool) -> Table:
     rows = await pool.fetch(
         f"SELECT unit_type, unit_code, period, {', '.join(INDICATOR_COLUMNS)} FROM unit_month_facts"

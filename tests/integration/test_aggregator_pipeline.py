@@ -17,13 +17,13 @@ from aggregator_support import (
     dlq_records,
     produce,
     reverse_revisions,
+    run_until_caught_up,
     simulated_year,
     start_worker,
     stored_facts,
     stored_rollups,
     truth_facts,
     truth_rollups,
-    wait_caught_up,
 )
 
 from deploy.local.topics import TopicSet
@@ -78,13 +78,9 @@ async def test_a_simulated_year_equals_truth(
 ) -> None:
     ends = await produce(kafka_brokers, topics.reports, sim.lines)
     group = f"agg-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(
-        kafka_brokers, pg_database_url, topics, group, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
+    await run_until_caught_up(
+        kafka_brokers, pg_database_url, topics, group, ends, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
     )
-    try:
-        await wait_caught_up(kafka_brokers, group, topics.reports, ends, worker)
-    finally:
-        worker.stop()
     await assert_equals_truth(pg_pool, sim)
     reasons = await assert_dead_letters(pg_pool, kafka_brokers, topics)
     assert reasons == expected_reasons(sim, 1)
@@ -100,11 +96,7 @@ async def test_twice_delivered_and_reversed_revisions_equal_truth(
     lines = reverse_revisions(sim)
     ends = await produce(kafka_brokers, topics.reports, [x for line in lines for x in (line, line)])
     group = f"agg-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(kafka_brokers, pg_database_url, topics, group)
-    try:
-        await wait_caught_up(kafka_brokers, group, topics.reports, ends, worker)
-    finally:
-        worker.stop()
+    await run_until_caught_up(kafka_brokers, pg_database_url, topics, group, ends)
     await assert_equals_truth(pg_pool, sim)
     reasons = await assert_dead_letters(pg_pool, kafka_brokers, topics)
     assert reasons == expected_reasons(sim, 2)
@@ -139,13 +131,9 @@ async def test_sigkill_and_stop_restarts_and_a_replay_from_zero_change_nothing(
             await asyncio.sleep(0.1)
         persisted = await pg_pool.fetchval("SELECT count(*) FROM report_revisions")
         worker.kill() if attempt < 3 else worker.stop()
-    worker = start_worker(
-        kafka_brokers, pg_database_url, topics, group, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
+    await run_until_caught_up(
+        kafka_brokers, pg_database_url, topics, group, ends, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
     )
-    try:
-        await wait_caught_up(kafka_brokers, group, topics.reports, ends, worker)
-    finally:
-        worker.stop()
     await assert_equals_truth(pg_pool, sim)
     assert await assert_dead_letters(
         pg_pool, kafka_brokers, topics, crashed=True
@@ -155,13 +143,9 @@ async def test_sigkill_and_stop_restarts_and_a_replay_from_zero_change_nothing(
 
     before = await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period")
     replay = f"agg-replay-{uuid.uuid4().hex[:8]}"  # a new group starts from offset 0
-    worker = start_worker(
-        kafka_brokers, pg_database_url, topics, replay, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
+    await run_until_caught_up(
+        kafka_brokers, pg_database_url, topics, replay, ends, SOSIALPULS_AGGREGATOR_RUNTIME=runtime
     )
-    try:
-        await wait_caught_up(kafka_brokers, replay, topics.reports, ends, worker)
-    finally:
-        worker.stop()
     await assert_equals_truth(pg_pool, sim)
     after = await pg_pool.fetch("SELECT * FROM rollup_month ORDER BY level, code, period")
     assert after == before  # not even updated_at moved: nothing was rewritten

@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aggregator_support import start_worker, stored_facts, wait_caught_up
+from aggregator_support import run_until_caught_up, stored_facts
 from aiokafka import AIOKafkaProducer
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
@@ -112,11 +112,7 @@ Outcome = tuple[dict[Any, Any], list[tuple[int, str, bytes]], dict[int, str]]
 async def count(brokers: str, topics: TopicSet, database_url: str, ends: dict[int, int]) -> Outcome:
     """Run an aggregator over `topics` until it is caught up; what it made of them."""
     group = f"compat-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(brokers, database_url, topics, group)
-    try:
-        await wait_caught_up(brokers, group, topics.reports, ends, worker)
-    finally:
-        worker.stop()
+    await run_until_caught_up(brokers, database_url, topics, group, ends)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     try:
         facts = await stored_facts(pool)

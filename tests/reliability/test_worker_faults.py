@@ -19,6 +19,7 @@ from integration.aggregator_support import (
     assert_scorecards_equal_rollups,
     committed,
     produce,
+    run_until_caught_up,
     start_worker,
     stored_facts,
     stored_rollups,
@@ -83,11 +84,7 @@ async def kill_at_random_points(
             await asyncio.sleep(rng.uniform(0, 0.3))  # not just after a commit
         finally:
             worker.kill()
-    worker = start_worker(brokers, database_url, topics, group)
-    try:
-        await wait_caught_up(brokers, group, topics.reports, ends, worker, timeout=1800)
-    finally:
-        worker.stop()
+    await run_until_caught_up(brokers, database_url, topics, group, ends, timeout=1800)
     return seen
 
 

@@ -48,9 +48,8 @@ async def simulated_feed(local_stack: LocalStack) -> AsyncIterator[Feed]:
     """The feed API over a simulated year (2025, scale 0.02) processed by the real worker."""
     from integration.aggregator_support import (
         produce,
+        run_until_caught_up,
         simulated_year,
-        start_worker,
-        wait_caught_up,
     )
 
     work = Path(tempfile.mkdtemp(prefix="feeds-sec-"))
@@ -60,11 +59,7 @@ async def simulated_feed(local_stack: LocalStack) -> AsyncIterator[Feed]:
     try:
         ends = await produce(local_stack.kafka_brokers, topic_set.reports, sim.lines)
         group = f"feeds-sec-{uuid.uuid4().hex[:8]}"
-        worker = start_worker(local_stack.kafka_brokers, url, topic_set, group)
-        try:
-            await wait_caught_up(local_stack.kafka_brokers, group, topic_set.reports, ends, worker)
-        finally:
-            worker.stop()
+        await run_until_caught_up(local_stack.kafka_brokers, url, topic_set, group, ends)
         async for feed in serve_feed(url, work / "home", sim.truth):
             yield feed
     finally:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from deploy.local.home import free_port  # noqa: E402
 from deploy.local.postgres import with_database  # noqa: E402
-from deploy.local.topics import create_topics  # noqa: E402
+from deploy.local.topics import TopicSet, create_topics  # noqa: E402
 from services.simulator.run import SimulationConfig, simulate  # noqa: E402
 from services.storage.migrate import apply_migrations  # noqa: E402
 
@@ -146,16 +146,24 @@ async def wait_for(predicate: object, timeout: float = 900) -> float:
     return time.perf_counter() - started
 
 
-async def run(brokers: str, admin_url: str) -> dict[str, object]:
-    load_at_start = os.getloadavg()
-    prefix = f"bench-{uuid.uuid4().hex[:8]}."
+async def fresh_run(brokers: str, admin_url: str, kind: str) -> tuple[str, TopicSet, str]:
+    """Fresh topics ``<kind>-<tag>.*`` and a fresh migrated database ``<kind>_<tag>`` on the
+    server of ``admin_url``, for one benchmark run: (topic prefix, topics, database URL)."""
+    tag = uuid.uuid4().hex[:8]
+    prefix = f"{kind}-{tag}."
     topics = await create_topics(brokers, prefix=prefix)
-    name = f"bench_{uuid.uuid4().hex[:8]}"
+    name = f"{kind.replace('-', '_')}_{tag}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     db = with_database(admin_url, name)
     await apply_migrations(db)
+    return prefix, topics, db
+
+
+async def run(brokers: str, admin_url: str) -> dict[str, object]:
+    load_at_start = os.getloadavg()
+    prefix, topics, db = await fresh_run(brokers, admin_url, "bench")
     pool = await asyncpg.create_pool(db, min_size=1, max_size=2)
     with tempfile.TemporaryDirectory() as work:
         lines = backlog_lines(BACKLOG, Path(work))

@@ -39,11 +39,11 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_pipeline import fresh_run  # noqa: E402
 from deploy.local.home import free_port  # noqa: E402
-from deploy.local.postgres import with_database  # noqa: E402
-from deploy.local.topics import create_topics, delete_topics  # noqa: E402
+from deploy.local.postgres import database_name  # noqa: E402
+from deploy.local.topics import delete_topics  # noqa: E402
 from services.simulator.run import SimulationConfig, simulate  # noqa: E402
-from services.storage.migrate import apply_migrations  # noqa: E402
 
 RESULT = ROOT / "bench" / "results" / "scale_out.json"
 REPORTS = int(os.environ.get("BENCH_SCALE_OUT_REPORTS", "50000"))
@@ -209,17 +209,10 @@ async def measure(
     brokers: str, admin_url: str, lines: list[str], count: int, groups: dict[str, int]
 ) -> dict[str, Any]:
     """One run with ``count`` workers on fresh topics and a fresh database."""
-    tag = uuid.uuid4().hex[:8]
-    prefix = f"bench-scale-{tag}."
-    topics = await create_topics(brokers, prefix=prefix)
-    name = f"bench_scale_{tag}"
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    db = with_database(admin_url, name)
-    await apply_migrations(db)
+    prefix, topics, db = await fresh_run(brokers, admin_url, "bench-scale")
+    name = database_name(db)
     pool = await asyncpg.create_pool(db, min_size=1, max_size=2)
-    workers = [start_worker(brokers, db, prefix, f"bench-scale-{tag}") for _ in range(count)]
+    workers = [start_worker(brokers, db, prefix, prefix.rstrip(".")) for _ in range(count)]
     try:
         await wait_ready(workers)
         say(f"{count} worker(s) assigned; producing {len(lines)} reports")

@@ -103,17 +103,24 @@ async def raw_consume_rate(brokers: str, topic: str, total: int) -> float:
         await consumer.stop()
 
 
-def start_worker(brokers: str, db: str, prefix: str, group: str) -> subprocess.Popen[bytes]:
-    home = Path(tempfile.mkdtemp(prefix="bench-aggregator-"))
-    env = {
+def worker_env(
+    brokers: str, db: str, prefix: str, group: str, home: Path, port: int
+) -> dict[str, str]:
+    """The environment of a benchmark's aggregator worker (its own home and web port)."""
+    return {
         **os.environ,
         "KAFKA_BROKERS": brokers,
         "DATABASE_URL": db,
         "SOSIALPULS_HOME": str(home),
         "SOSIALPULS_TOPIC_PREFIX": prefix,
         "SOSIALPULS_AGGREGATOR_GROUP_ID": group,
-        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(free_port()),
+        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(port),
     }
+
+
+def start_worker(brokers: str, db: str, prefix: str, group: str) -> subprocess.Popen[bytes]:
+    home = Path(tempfile.mkdtemp(prefix="bench-aggregator-"))
+    env = worker_env(brokers, db, prefix, group, home, free_port())
     log = (home / "worker.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "services.aggregator"], env=env, cwd=ROOT, stdout=log, stderr=log

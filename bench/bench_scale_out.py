@@ -39,7 +39,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_pipeline import fresh_run  # noqa: E402
+from bench.bench_pipeline import fresh_run, worker_env  # noqa: E402
 from deploy.local.home import free_port  # noqa: E402
 from deploy.local.postgres import database_name  # noqa: E402
 from deploy.local.topics import delete_topics  # noqa: E402
@@ -109,15 +109,7 @@ class Worker:
 def start_worker(brokers: str, db: str, prefix: str, group: str) -> Worker:
     home = Path(tempfile.mkdtemp(prefix="bench-scale-out-"))
     port = free_port()
-    env = {
-        **os.environ,
-        "KAFKA_BROKERS": brokers,
-        "DATABASE_URL": db,
-        "SOSIALPULS_HOME": str(home),
-        "SOSIALPULS_TOPIC_PREFIX": prefix,
-        "SOSIALPULS_AGGREGATOR_GROUP_ID": group,
-        "SOSIALPULS_AGGREGATOR_WEB_PORT": str(port),
-    }
+    env = worker_env(brokers, db, prefix, group, home, port)
     with (home / "worker.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "services.aggregator"],

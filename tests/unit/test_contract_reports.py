@@ -12,10 +12,11 @@ from uuid import UUID
 
 import pydantic
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from support.reports import report
 
+from contracts.personal_data import find_personal_data
 from contracts.reports import (
     INDICATORS,
     PERSON_COUNTS,
@@ -406,7 +407,10 @@ reports = st.builds(
 
 @given(reports)
 def test_round_trip_through_json(report: IndicatorReportV1) -> None:
-    again = parse_report(report.model_dump_json().encode(), today=TODAY)
+    raw = report.model_dump_json().encode()
+    # a drawn number may happen to be a valid fødselsnummer, which the contract refuses
+    assume(not find_personal_data(json.loads(raw)))
+    again = parse_report(raw, today=TODAY)
     assert again == report
     assert again.content_digest() == report.content_digest()
 

@@ -7,7 +7,7 @@ children). ``exempt`` holds the cells the caller may see unsuppressed (its own u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -65,6 +65,17 @@ class Feeds:
         cells count as known, and the outsiders' pattern is grown until nothing else is
         recoverable with them. Taken from the periods' snapshots (``snapshots.Snapshots``)."""
         return self._hidden(await self._snapshots(con, first, last), viewer)
+
+    async def shows(self, con: queries.Conn, changed: Mapping[str, datetime]) -> bool:
+        """Whether the snapshots of the ``changed`` periods (period -> the ``updated_at`` of
+        a change) already hold those changes; starts the refresh of any that do not, so a
+        live stream announces a change only once an answer can show it."""
+        if not changed:
+            return True
+        versions = await queries.period_versions(con, min(changed), max(changed))
+        wanted = {p: v for p, v in versions.items() if p in changed}
+        snaps = await self.snapshots.of(con, wanted, wait=False)
+        return all(p in snaps and snaps[p].version >= at for p, at in changed.items())
 
     async def _snapshots(
         self, con: queries.Conn, first: str, last: str, wait: bool = True

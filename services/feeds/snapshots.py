@@ -76,6 +76,10 @@ def make_snapshot(
     return Snapshot(period, version, by_unit, values, pattern, now)
 
 
+FRESH_WAIT_SECONDS = 0.25
+"""How long a request waits for a period being refreshed before it is given the last one."""
+
+
 class Snapshots:
     """The latest complete snapshot of each period, refreshed at most once per
     ``debounce`` seconds while its version moves."""
@@ -111,7 +115,7 @@ class Snapshots:
                 continue
             if snap is None or (snap.version < version and self._due(snap)):
                 if snap is not None and background:
-                    self._start(period, version)
+                    snap = await self._start_and_wait(period, version, snap)
                 else:
                     snap = await self._take(con, period, version)
             out[period] = snap
@@ -119,6 +123,15 @@ class Snapshots:
 
     def _due(self, snap: Snapshot) -> bool:
         return self.clock() - snap.taken_at >= self.debounce
+
+    async def _start_and_wait(self, period: str, version: datetime, last: Snapshot) -> Snapshot:
+        """Refresh ``period`` in the background; wait ``FRESH_WAIT_SECONDS`` for it, so a
+        quick refresh is shown at once, and otherwise give the ``last`` complete one."""
+        self._start(period, version)
+        task = self._running.get(period)
+        if task is not None:
+            await asyncio.wait({task}, timeout=FRESH_WAIT_SECONDS)
+        return self.current.get(period, last)
 
     def _start(self, period: str, version: datetime) -> None:
         if period in self._running:

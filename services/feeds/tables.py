@@ -53,6 +53,10 @@ class Table:
     """The table's exports, by format, made once."""
 
 
+FRESH_WAIT_SECONDS = 0.25
+"""How long a request waits for a table being rebuilt before it is given the last one."""
+
+
 def relations(units: Sequence[str], period: str, names: Names) -> list[Relation]:
     return hierarchy_relations(hierarchy(units, names, period), [period], INDICATORS)
 
@@ -98,13 +102,19 @@ class Tables:
         also = self.hidden(snaps, exempt)  # the viewer's pattern, on this thread
         build = self._build(slot, key, level, first, last, snaps, own, also)
         if done is not None and self.background:
-            if slot not in self._running:
+            task = self._running.get(slot)
+            if task is None:
                 task = asyncio.get_running_loop().create_task(build)
                 self._running[slot] = task
                 task.add_done_callback(lambda _: self._running.pop(slot, None))
                 task.add_done_callback(logged)
             else:
                 build.close()
+            # a quick rebuild is waited for, so an answer after a change shows it; a slow
+            # one (while reports stream in) leaves the last complete table in place
+            await asyncio.wait({task}, timeout=FRESH_WAIT_SECONDS)
+            if task.done() and not task.cancelled() and task.exception() is None:
+                return task.result()
             return done[1]
         return await build
 

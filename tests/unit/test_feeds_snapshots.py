@@ -12,8 +12,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+
 from contracts.registry import Registry
 from contracts.rules import INDICATORS
+from services.feeds import snapshots, tables
 from services.feeds.handlers import Feeds
 from services.feeds.names import Names
 from services.feeds.suppression import SUPPRESSED, CellKey, primary_suppressed
@@ -139,7 +142,27 @@ def test_a_cell_that_becomes_small_is_never_shown_with_the_old_pattern() -> None
     asyncio.run(run())
 
 
-def test_the_new_version_is_computed_in_the_background_and_served_when_complete() -> None:
+def test_a_quick_refresh_is_shown_at_once() -> None:
+    async def run() -> None:
+        db, now = FakeDatabase(rows(10, T0)), [0.0]
+        f = feeds(db, now, background=True)
+        assert (await export(f, db)).version == T0
+        db.data = rows(2, T1)
+        now[0] = 5.0
+        after = await export(f, db)  # the refresh finishes within the wait: no stale answer
+        assert after.version == T1 and shown(after) == (None, SUPPRESSED)
+        assert_consistent(after, f)
+
+    asyncio.run(run())
+
+
+def test_the_new_version_is_computed_in_the_background_and_served_when_complete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a refresh slower than the wait: answers keep the last complete snapshot and table
+    monkeypatch.setattr(snapshots, "FRESH_WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(tables, "FRESH_WAIT_SECONDS", 0.0)
+
     async def run() -> None:
         db, now = FakeDatabase(rows(10, T0)), [0.0]
         f = feeds(db, now, background=True)

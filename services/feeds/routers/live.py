@@ -33,8 +33,11 @@ GEO = Path(__file__).resolve().parents[3] / "contracts" / "registry" / "data" / 
 )
 async def stream(request: Request, who: Authorised) -> StreamingResponse:
     """Server-sent events: ``event: update`` with the rollups (level, code, period) that
-    changed since the last event, found by polling ``rollup_month.updated_at``."""
+    changed since the last event, found by polling ``rollup_month.updated_at``. A change is
+    announced once the feeds' snapshots hold it (at most the snapshot debounce later), so
+    a dashboard that reloads on the event sees the new figures."""
     settings = request.app.state.settings
+    feeds: Feeds = request.app.state.feeds
     async with connection(request) as con:
         since = await queries.latest_update(con) or datetime(1970, 1, 1, tzinfo=UTC)
     who.permit("stream")
@@ -44,16 +47,24 @@ async def stream(request: Request, who: Authorised) -> StreamingResponse:
         yield f"event: hello\ndata: {json.dumps({'since': since.isoformat()})}\n\n"
         loop = asyncio.get_running_loop()
         stop = loop.time() + settings.stream_max_seconds
+        held: list[dict[str, Any]] = []
+        changed: dict[str, datetime] = {}
         while loop.time() < stop and not await request.is_disconnected():
             await asyncio.sleep(settings.stream_poll_seconds)
             async with connection(request) as con:
                 changes = await queries.changes_since(con, since, 500)
-            if not changes:
+                if changes:
+                    since = max(c["updated_at"] for c in changes)
+                for c in changes:
+                    held.append({k: c[k] for k in ("level", "code", "period")})
+                    at = changed.get(c["period"], c["updated_at"])
+                    changed[c["period"]] = max(c["updated_at"], at)
+                shown = bool(held) and await feeds.shows(con, changed)
+            if not shown:
                 yield ": keepalive\n\n"
                 continue
-            since = max(c["updated_at"] for c in changes)
-            body = [{k: c[k] for k in ("level", "code", "period")} for c in changes]
-            yield f"event: update\ndata: {json.dumps({'changes': body})}\n\n"
+            yield f"event: update\ndata: {json.dumps({'changes': held})}\n\n"
+            held, changed = [], {}
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

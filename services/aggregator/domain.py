@@ -9,7 +9,7 @@ No I/O here:
 - ``structure`` is a period's structure as PostgreSQL keeps it, with a digest.
 
 The revision gate and the rollups by assignment live once, in SQL (storage migration 070,
-``aggregator_apply_batch``); tests/unit/aggregator_oracle.py is their independent Python
+``aggregator_apply_batch``); tests/support/aggregator_oracle.py is their independent Python
 reference that the tests compare PostgreSQL with.
 """
 

@@ -18,7 +18,6 @@ Writes bench/results/contract.json. Run: ``.venv/bin/python bench/bench_contract
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from contracts.reports import (  # noqa: E402
     _PERSONAL_DATA_CHECKED,
@@ -44,6 +44,8 @@ from services.simulator.run import SimulationConfig, simulate  # noqa: E402
 RESULT = ROOT / "bench" / "results" / "contract.json"
 TODAY = date(2026, 1, 15)
 ROUNDS = 5
+
+from support.digests import reference_digest  # noqa: E402
 
 
 def simulated_reports() -> list[bytes]:
@@ -73,18 +75,6 @@ def before(raw: bytes) -> bool:
         except ValueError:
             pass
     return full_walk(raw)
-
-
-def reference_digest(report: IndicatorReportV1) -> str:
-    """``content_digest`` before: a generic canonical JSON dump."""
-    content = {
-        "unit": {"type": report.unit.type, "code": report.unit.code},
-        "period": report.period,
-        "revision": report.revision,
-        "indicators": report.indicators.model_dump(),
-    }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def digest_rate(

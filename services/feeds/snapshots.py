@@ -77,7 +77,8 @@ def make_snapshot(
 
 
 FRESH_WAIT_SECONDS = 0.25
-"""How long a request waits for a period being refreshed before it is given the last one."""
+"""How long a request waits for a period (or its table) being refreshed before it is given
+the last complete one."""
 
 
 class Snapshots:

@@ -19,7 +19,7 @@ from datetime import datetime
 from contracts.periods import periods_between
 from contracts.rules import INDICATORS
 from services.feeds.names import Names, hierarchy
-from services.feeds.snapshots import Snapshot, logged
+from services.feeds.snapshots import FRESH_WAIT_SECONDS, Snapshot, logged
 from services.feeds.suppression import Cell, CellKey, Relation, hierarchy_relations, suppress
 
 ANCESTORS: dict[str, tuple[str, ...]] = {
@@ -51,10 +51,6 @@ class Table:
     """The latest data version of the snapshots the figures and their pattern come from."""
     rendered: dict[str, str] = field(default_factory=dict, compare=False)
     """The table's exports, by format, made once."""
-
-
-FRESH_WAIT_SECONDS = 0.25
-"""How long a request waits for a table being rebuilt before it is given the last one."""
 
 
 def relations(units: Sequence[str], period: str, names: Names) -> list[Relation]:

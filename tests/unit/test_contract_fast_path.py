@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import UTC, date
 
@@ -11,24 +9,13 @@ import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.digests import reference_digest
 
 from contracts.personal_data import may_hold_identity
 from contracts.reports import IndicatorReportV1, Indicators, ReportRejected, Unit, parse_report
 
 TODAY = date(2025, 4, 10)
 _count = st.none() | st.integers(min_value=0, max_value=2**31 - 1)
-
-
-def reference_digest(report: IndicatorReportV1) -> str:
-    """The implementation every stored digest was made with (before the direct form)."""
-    content = {
-        "unit": {"type": report.unit.type, "code": report.unit.code},
-        "period": report.period,
-        "revision": report.revision,
-        "indicators": report.indicators.model_dump(),
-    }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @st.composite

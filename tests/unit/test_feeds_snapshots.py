@@ -142,13 +142,20 @@ def test_a_cell_that_becomes_small_is_never_shown_with_the_old_pattern() -> None
     asyncio.run(run())
 
 
+async def moved_on_after_an_export() -> tuple[FakeDatabase, Feeds]:
+    """Background feeds that answered version T0; then A's figure becomes 2 (version T1)
+    and the debounce is over."""
+    db, now = FakeDatabase(rows(10, T0)), [0.0]
+    f = feeds(db, now, background=True)
+    assert (await export(f, db)).version == T0
+    db.data = rows(2, T1)
+    now[0] = 5.0
+    return db, f
+
+
 def test_a_quick_refresh_is_shown_at_once() -> None:
     async def run() -> None:
-        db, now = FakeDatabase(rows(10, T0)), [0.0]
-        f = feeds(db, now, background=True)
-        assert (await export(f, db)).version == T0
-        db.data = rows(2, T1)
-        now[0] = 5.0
+        db, f = await moved_on_after_an_export()
         after = await export(f, db)  # the refresh finishes within the wait: no stale answer
         assert after.version == T1 and shown(after) == (None, SUPPRESSED)
         assert_consistent(after, f)
@@ -164,11 +171,7 @@ def test_the_new_version_is_computed_in_the_background_and_served_when_complete(
     monkeypatch.setattr(tables, "FRESH_WAIT_SECONDS", 0.0)
 
     async def run() -> None:
-        db, now = FakeDatabase(rows(10, T0)), [0.0]
-        f = feeds(db, now, background=True)
-        assert (await export(f, db)).version == T0
-        db.data = rows(2, T1)
-        now[0] = 5.0
+        db, f = await moved_on_after_an_export()
         during = await export(f, db)  # starts the refresh, answers from the old snapshot
         assert during.version == T0
         assert_consistent(during, f)

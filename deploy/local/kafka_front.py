@@ -43,7 +43,8 @@ DEFAULT_TAGS = {
 }
 
 
-def _read_uvarint(data: bytes, pos: int) -> tuple[int, int]:
+def read_uvarint(data: bytes, pos: int) -> tuple[int, int]:
+    """The unsigned varint at ``pos`` of ``data`` and the position after it."""
     value, shift = 0, 0
     while True:
         if pos >= len(data):
@@ -73,16 +74,16 @@ def rewrite_api_versions(payload: bytes) -> bytes:
     hold their defaults; `payload` unchanged when it does not parse as one."""
     try:
         pos = 4 + 2  # correlation id, error code
-        count, pos = _read_uvarint(payload, pos)
+        count, pos = read_uvarint(payload, pos)
         pos += max(count - 1, 0) * 7  # api key, min, max (int16 each), empty tag buffer
         pos += 4  # throttle time
         tags_start = pos
-        tags, pos = _read_uvarint(payload, pos)
+        tags, pos = read_uvarint(payload, pos)
         kept: list[bytes] = []
         for _ in range(tags):
             start = pos
-            tag, pos = _read_uvarint(payload, pos)
-            size, pos = _read_uvarint(payload, pos)
+            tag, pos = read_uvarint(payload, pos)
+            size, pos = read_uvarint(payload, pos)
             value = payload[pos : pos + size]
             if len(value) != size:
                 return payload

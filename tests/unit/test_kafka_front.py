@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from deploy.local.kafka_front import DEFAULT_TAGS, rewrite_api_versions
+from deploy.local.kafka_front import DEFAULT_TAGS, read_uvarint, rewrite_api_versions
 
 # ApiVersions v3 response of Tansu 0.6.0 (after the size prefix), as the broker sent it.
 TANSU = bytes.fromhex(
@@ -21,21 +21,10 @@ TANSU = bytes.fromhex(
 )
 
 
-def uvarint(data: bytes, pos: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-
-
 def read_apis(payload: bytes, pos: int) -> tuple[list[tuple[int, int, int]], int]:
     """The ApiKeys compact array at ``pos`` (key, min, max; each entry's tag byte skipped)
     and the throttle time after it; returns the entries and the position of the tags."""
-    count, pos = uvarint(payload, pos)
+    count, pos = read_uvarint(payload, pos)
     apis = []
     for _ in range(count - 1):
         apis.append(struct.unpack(">hhh", payload[pos : pos + 6]))
@@ -50,10 +39,10 @@ def read_like_librdkafka_2_0(payload: bytes) -> list[tuple[int, int, int]]:
     error = struct.unpack(">h", payload[pos : pos + 2])[0]
     assert error == 0
     apis, pos = read_apis(payload, pos + 2)
-    tags, pos = uvarint(payload, pos)
+    tags, pos = read_uvarint(payload, pos)
     for _ in range(tags):
-        _tag, pos = uvarint(payload, pos)
-        length, pos = uvarint(payload, pos)
+        _tag, pos = read_uvarint(payload, pos)
+        length, pos = read_uvarint(payload, pos)
         if length > 1:
             pos += length - 1
         if pos > len(payload):
@@ -64,11 +53,11 @@ def read_like_librdkafka_2_0(payload: bytes) -> list[tuple[int, int, int]]:
 
 def read_correctly(payload: bytes) -> tuple[list[tuple[int, int, int]], dict[int, bytes]]:
     apis, pos = read_apis(payload, 6)
-    tags, pos = uvarint(payload, pos)
+    tags, pos = read_uvarint(payload, pos)
     fields = {}
     for _ in range(tags):
-        tag, pos = uvarint(payload, pos)
-        length, pos = uvarint(payload, pos)
+        tag, pos = read_uvarint(payload, pos)
+        length, pos = read_uvarint(payload, pos)
         fields[tag] = payload[pos : pos + length]
         pos += length
     assert pos == len(payload)
